@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("offload.api.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("offload.console.urls")),
+]

@@ -1,0 +1,161 @@
+"""The one place where tenant isolation is enforced.
+
+Every request (and every background task) runs inside a `Scope`: who is acting and which MSPs,
+clients and — for an end user — which contact's rows they may see. The scope is resolved once
+(`offload.accounts.middleware`, or explicitly by a task) and kept in a context variable.
+
+Tenant-owned models use `TenantManager` as their default manager. Its querysets are filtered by
+the active scope, and a query made with no scope active raises `ScopeError` instead of silently
+returning every tenant's rows. System work that really must cross tenants (migrations, the demo
+loader, a worker deciding which MSP a message belongs to) says so with `system_scope(reason)`.
+
+A model declares where its tenant keys live with class attributes:
+
+- `tenant_msp_path`     — lookup to the owning MSP's id (default "msp"; the MSP itself uses "id");
+- `tenant_client_path`  — lookup to the client, or None for MSP-level rows (brands, categories);
+- `tenant_own_path`     — lookup to the contact whose own rows a client user may see, or None
+  when a client user sees every row of their client (sites);
+- `tenant_provider_path`— lookup to the provider, for rows that belong to a provider–MSP pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+
+class ScopeError(RuntimeError):
+    """A tenant-owned model was queried with no scope active: a bug, never a user error."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is acting and which tenant rows they may see."""
+
+    kind: str  # "system", "provider", "msp", "client", "anonymous"
+    user_id: int | None = None
+    role: str = ""
+    provider_id: int | None = None
+    # MSPs whose MSP-level rows (brand, categories, policies) are visible.
+    msp_ids: frozenset[int] = field(default_factory=frozenset)
+    # MSPs whose every client is visible.
+    full_msp_ids: frozenset[int] = field(default_factory=frozenset)
+    # Further individual clients that are visible (their MSP is in msp_ids but not full_msp_ids).
+    client_ids: frozenset[int] = field(default_factory=frozenset)
+    # A client user: rows that have an "own" path are limited to this contact.
+    contact_id: int | None = None
+    reason: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == "system"
+
+    def sees_msp(self, msp_id: int) -> bool:
+        return self.is_system or msp_id in self.msp_ids
+
+    def sees_client(self, *, msp_id: int, client_id: int) -> bool:
+        return self.is_system or msp_id in self.full_msp_ids or client_id in self.client_ids
+
+
+NOBODY = Scope(kind="anonymous", reason="no identity")
+
+_current: ContextVar[Scope | None] = ContextVar("offload_scope", default=None)
+
+
+def current_scope() -> Scope:
+    """The active scope; raises ScopeError when none is active."""
+    scope = _current.get()
+    if scope is None:
+        raise ScopeError(
+            "A tenant-owned model was queried outside a scope. Requests get one from the "
+            "middleware; tasks and commands must use activate(scope) or system_scope(reason)."
+        )
+    return scope
+
+
+def active_scope_or_none() -> Scope | None:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def activate(scope: Scope) -> Iterator[Scope]:
+    """Run the block inside `scope`, restoring the previous one afterwards."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+def system_scope(reason: str) -> contextlib.AbstractContextManager[Scope]:
+    """Cross-tenant work done by the system itself; `reason` documents why at the call site."""
+    if not reason:
+        raise ValueError("system_scope needs a reason")
+    return activate(Scope(kind="system", reason=reason))
+
+
+def scope_filter(model: type[models.Model], scope: Scope) -> Q | None:
+    """The predicate that limits `model`'s rows to `scope`, or None when nothing is hidden."""
+    if scope.is_system:
+        return None
+    msp_path: str = getattr(model, "tenant_msp_path", "msp")
+    client_path: str | None = getattr(model, "tenant_client_path", None)
+    own_path: str | None = getattr(model, "tenant_own_path", None)
+    provider_path: str | None = getattr(model, "tenant_provider_path", None)
+
+    msp_key = "id" if msp_path in {"id", "pk"} else f"{msp_path}_id" if "__" not in msp_path else msp_path
+    if client_path is None:
+        predicate = Q(**{f"{msp_key}__in": scope.msp_ids})
+    else:
+        client_key = (
+            "id" if client_path in {"id", "pk"} else f"{client_path}_id" if "__" not in client_path else client_path
+        )
+        predicate = Q(**{f"{msp_key}__in": scope.full_msp_ids}) | Q(**{f"{client_key}__in": scope.client_ids})
+    if own_path is not None and scope.contact_id is not None:
+        own_key = "id" if own_path in {"id", "pk"} else f"{own_path}_id" if "__" not in own_path else own_path
+        predicate &= Q(**{own_key: scope.contact_id})
+    if provider_path is not None and scope.provider_id is not None:
+        predicate &= Q(**{f"{provider_path}_id": scope.provider_id})
+    return predicate
+
+
+class TenantQuerySet(models.QuerySet):
+    """A queryset already narrowed to the active scope."""
+
+
+class TenantManager(models.Manager):
+    """Default manager of every tenant-owned model: no scope, no rows — it raises instead."""
+
+    _queryset_class = TenantQuerySet
+
+    def get_queryset(self) -> models.QuerySet:
+        qs = super().get_queryset()
+        predicate = scope_filter(self.model, current_scope())
+        return qs if predicate is None else qs.filter(predicate)
+
+
+class TenantModel(models.Model):
+    """Base of every row an MSP owns: a non-null `msp` and a scoped default manager."""
+
+    msp = models.ForeignKey("tenancy.MSP", on_delete=models.CASCADE, related_name="+")
+
+    tenant_msp_path: ClassVar[str] = "msp"
+    tenant_client_path: ClassVar[str | None] = None
+    tenant_own_path: ClassVar[str | None] = None
+    tenant_provider_path: ClassVar[str | None] = None
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+def is_tenant_model(model: type[Any]) -> bool:
+    """True for models whose default manager enforces the scope."""
+    return isinstance(model._default_manager, TenantManager)
