@@ -80,6 +80,7 @@ TEMPLATES = [
 if ENV.database_url:
     _db = dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
 else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "offload.sqlite3")}
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web processes read while the worker writes; IMMEDIATE avoids upgrade deadlocks.
