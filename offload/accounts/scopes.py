@@ -45,7 +45,8 @@ def scope_for_membership(membership: Membership) -> Scope:
     if role in MSP_ROLES:
         msp_id = membership.msp_id
         assert msp_id is not None
-        limited = frozenset(membership.limited_to_clients.values_list("id", flat=True))
+        with system_scope("a technician's client limits are read before any scope exists"):
+            limited = frozenset(membership.limited_to_clients.values_list("id", flat=True))
         if role == Role.TECHNICIAN and limited:
             return Scope(kind="msp", user_id=user_id, role=role, msp_ids=frozenset({msp_id}), client_ids=limited)
         return Scope(
