@@ -24,3 +24,8 @@ def pytest_configure(config):
 
     # Hashing with PBKDF2 costs ~0.3 s per user; tests create dozens of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests (and the browser tests' live server) speak plain HTTP on loopback; production settings
+    # stay HTTPS-only, and `offload check --deploy` is tested with them separately.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
