@@ -15,7 +15,11 @@ A model declares where its tenant keys live with class attributes:
 - `tenant_client_path`  — lookup to the client, or None for MSP-level rows (brands, categories);
 - `tenant_own_path`     — lookup to the contact whose own rows a client user may see, or None
   when a client user sees every row of their client (sites);
-- `tenant_provider_path`— lookup to the provider, for rows that belong to a provider–MSP pair.
+- `tenant_provider_path`— lookup to the provider, for rows that belong to a provider-MSP pair.
+
+Audit history is tenant data too: tenant-owned models record it with `TenantHistoricalRecords`,
+whose historical models (and their m2m history) carry the same tenant paths and the same scoped
+manager, so `Client.history.all()` and `HistoricalClient.objects.all()` obey the scope as well.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from simple_history.manager import HistoricalQuerySet, HistoryDescriptor, HistoryManager
+from simple_history.models import HistoricalRecords
 
 
 class ScopeError(RuntimeError):
@@ -93,6 +99,22 @@ def activate(scope: Scope) -> Iterator[Scope]:
         _current.reset(token)
 
 
+def replace_current(scope: Scope) -> Scope:
+    """Swap the request's anonymous scope for `scope` once API authentication found the user.
+
+    Only API authentication calls this: the middleware activated the anonymous scope (a bearer
+    token is not a session), and restores its previous value when the request ends. Replacing a
+    scope that already belongs to someone else is refused, so it cannot widen an identity.
+    """
+    active = _current.get()
+    if active is None:
+        raise ScopeError("replace_current() needs the scope the middleware activated")
+    if active.kind != "anonymous" and active.user_id != scope.user_id:
+        raise ScopeError("replace_current() may only replace an anonymous scope or the same user's")
+    _current.set(scope)
+    return scope
+
+
 def system_scope(reason: str) -> contextlib.AbstractContextManager[Scope]:
     """Cross-tenant work done by the system itself; `reason` documents why at the call site."""
     if not reason:
@@ -114,7 +136,9 @@ def scope_filter(model: type[models.Model], scope: Scope) -> Q | None:
         predicate = Q(**{f"{msp_key}__in": scope.msp_ids})
     else:
         client_key = (
-            "id" if client_path in {"id", "pk"} else f"{client_path}_id" if "__" not in client_path else client_path
+            "id" if client_path in {"id", "pk"}
+            else f"{client_path}_id" if "__" not in client_path
+            else client_path
         )
         predicate = Q(**{f"{msp_key}__in": scope.full_msp_ids}) | Q(**{f"{client_key}__in": scope.client_ids})
     if own_path is not None and scope.contact_id is not None:
@@ -159,3 +183,83 @@ class TenantModel(models.Model):
 def is_tenant_model(model: type[Any]) -> bool:
     """True for models whose default manager enforces the scope."""
     return isinstance(model._default_manager, TenantManager)
+
+
+TENANT_PATH_ATTRS = ("tenant_msp_path", "tenant_client_path", "tenant_own_path", "tenant_provider_path")
+
+
+def _prefixed(path: str | None, prefix: str) -> str | None:
+    """`path` seen from a row that points at the tenant row through `prefix` (m2m history)."""
+    if path is None:
+        return None
+    return f"{prefix}__{'id' if path in {'id', 'pk'} else path}"
+
+
+class _InsertWithoutScope:
+    """History is written by signals, also by system work that runs outside any scope (loaders,
+    migrations). Inserting rows reveals nothing, so bulk inserts skip the scope; reads never do."""
+
+    model: Any
+    _db: str | None
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        return models.QuerySet(self.model, using=self._db).bulk_create(objs, *args, **kwargs)
+
+
+class HistoricalTenantManager(_InsertWithoutScope, TenantManager.from_queryset(HistoricalQuerySet)):  # type: ignore[misc]
+    """Default manager of a tenant model's historical model: the same scope as the live rows."""
+
+
+class HistoricalM2MTenantManager(_InsertWithoutScope, TenantManager):
+    """Default manager of many-to-many history rows (which clients an agreement covered, when)."""
+
+
+class ScopedHistoryManager(_InsertWithoutScope, HistoryManager):
+    """`Model.history` (and `instance.history`) narrowed to the active scope."""
+
+    def get_super_queryset(self) -> models.QuerySet:
+        qs = super().get_super_queryset()
+        predicate = scope_filter(self.model, current_scope())
+        return qs if predicate is None else qs.filter(predicate)
+
+
+class TenantHistoricalRecords(HistoricalRecords):
+    """`HistoricalRecords` for tenant-owned models: history rows are scoped like the rows they record.
+
+    Historical rows keep the tracked model's fields under the same names (`msp`, `client`, and the
+    original primary key as `id`; their own key is `history_id`), so the tracked model's tenant paths
+    work unchanged. Many-to-many history rows reach the tenant through their `history` row.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("history_manager", ScopedHistoryManager)
+        super().__init__(*args, **kwargs)
+
+    def get_extra_fields(self, model: type[models.Model], fields: Any) -> dict[str, Any]:
+        extra = super().get_extra_fields(model, fields)
+        extra["objects"] = HistoricalTenantManager()
+        for attr in TENANT_PATH_ATTRS:
+            extra[attr] = getattr(model, attr, "msp" if attr == "tenant_msp_path" else None)
+        if getattr(model, "tenant_msp_path", "msp") in {"id", "pk"}:
+            extra["tenant_msp_path"] = "id"
+        return extra
+
+    def get_extra_fields_m2m(
+        self, model: type[models.Model], through_model: type[models.Model], fields: Any
+    ) -> dict[str, Any]:
+        extra = super().get_extra_fields_m2m(model, through_model, fields)
+        extra["objects"] = HistoricalM2MTenantManager()
+        extra["tenant_msp_path"] = _prefixed(getattr(model, "tenant_msp_path", "msp"), "history")
+        for attr in TENANT_PATH_ATTRS[1:]:
+            extra[attr] = _prefixed(getattr(model, attr, None), "history")
+        return extra
+
+    def finalize(self, sender: type[models.Model], **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        # simple-history gives the m2m history an unscoped descriptor; replace it with a scoped one.
+        descriptor = sender.__dict__.get(self.manager_name)
+        if not isinstance(descriptor, HistoryDescriptor):
+            return  # class_prepared of some other model
+        history_model = descriptor.model
+        for m2m_field, m2m_model in self.m2m_models.items():
+            setattr(history_model, m2m_field.name, HistoryDescriptor(m2m_model, manager=ScopedHistoryManager))

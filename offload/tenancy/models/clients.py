@@ -7,11 +7,10 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
 
 from offload.core.models import TimestampedModel
 from offload.tenancy.choices import AssetKind
-from offload.tenancy.scoping import TenantModel
+from offload.tenancy.scoping import TenantHistoricalRecords, TenantModel
 
 
 class Client(TenantModel, TimestampedModel):
@@ -28,7 +27,7 @@ class Client(TenantModel, TimestampedModel):
     is_active = models.BooleanField(default=True)
 
     tenant_client_path: ClassVar[str | None] = "id"
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]
@@ -52,7 +51,7 @@ class Site(TenantModel, TimestampedModel):
     phone = models.CharField(max_length=40, blank=True)
 
     tenant_client_path: ClassVar[str | None] = "client"
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]
@@ -80,7 +79,7 @@ class Contact(TenantModel, TimestampedModel):
 
     tenant_client_path: ClassVar[str | None] = "client"
     tenant_own_path: ClassVar[str | None] = "id"
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -118,7 +117,7 @@ class Asset(TenantModel, TimestampedModel):
 
     tenant_client_path: ClassVar[str | None] = "client"
     tenant_own_path: ClassVar[str | None] = "contact"
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["name", "id"]

@@ -7,11 +7,10 @@ from typing import ClassVar
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
 
 from offload.core.models import TimestampedModel
 from offload.tenancy.choices import AgreementService, AgreementStatus
-from offload.tenancy.scoping import TenantManager, TenantModel
+from offload.tenancy.scoping import TenantHistoricalRecords, TenantManager, TenantModel
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f6feb.")
 host_name = RegexValidator(
@@ -51,7 +50,7 @@ class MSP(TimestampedModel):
 
     tenant_msp_path: ClassVar[str] = "id"
     objects = TenantManager()
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -79,7 +78,7 @@ class Brand(TenantModel):
         max_length=60, unique=True, help_text="Path-based portal address: /portal/<slug>/ (local use)."
     )
 
-    history = HistoricalRecords()
+    history = TenantHistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -119,7 +118,7 @@ class ServiceAgreement(TenantModel):
     clients = models.ManyToManyField("tenancy.Client", blank=True, related_name="agreements")
 
     tenant_provider_path: ClassVar[str | None] = "provider"
-    history = HistoricalRecords(m2m_fields=[clients])
+    history = TenantHistoricalRecords(m2m_fields=[clients])
 
     class Meta:
         ordering = ["msp", "provider", "-starts_on"]
