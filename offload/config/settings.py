@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "offload.console",
     "offload.portal",
     "offload.api",
+    "offload.demo",
 ]
 
 MIDDLEWARE = [

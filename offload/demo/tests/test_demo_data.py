@@ -1,0 +1,188 @@
+"""`offload demo-data`: the demo world is complete, deterministic, idempotent, and every login works."""
+
+from __future__ import annotations
+
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from PIL import Image
+
+from offload.accounts.choices import Role
+from offload.accounts.models import Membership, User
+from offload.demo.loader import load_demo_world
+from offload.tenancy.choices import AgreementStatus, AssetKind
+from offload.tenancy.models import MSP, Asset, Brand, Client, Contact, PortalHost, Provider, ServiceAgreement, Site
+from offload.tenancy.scoping import system_scope
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Logos go to a temporary media directory, never to the developer's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def run_command() -> str:
+    out = io.StringIO()
+    call_command("demo-data", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """The demo world's rows by natural keys, without ids or timestamps."""
+    with system_scope("test assertions"):
+        return {
+            "providers": list(Provider.objects.values_list("slug", "name").order_by("slug")),
+            "msps": list(MSP.objects.values_list("slug", "name", "ticket_prefix", "time_zone").order_by("slug")),
+            "brands": list(
+                Brand.objects.values_list(
+                    "msp__slug", "name", "logo", "primary_color", "accent_color", "sender_email", "support_email"
+                ).order_by("msp__slug")
+            ),
+            "hosts": list(PortalHost.objects.values_list("hostname", "brand__name").order_by("hostname")),
+            "agreements": list(
+                ServiceAgreement.objects.values_list("msp__slug", "name", "services", "covers_all_clients")
+                .order_by("msp__slug")
+            ),
+            "clients": list(Client.objects.values_list("msp__slug", "name", "email_domains").order_by("name")),
+            "sites": list(
+                Site.objects.values_list("client__name", "name", "address", "time_zone").order_by("client__name", "name")
+            ),
+            "contacts": list(
+                Contact.objects.values_list(
+                    "client__name", "email", "first_name", "last_name", "phone", "job_title", "site__name", "user__email"
+                ).order_by("client__name", "email")
+            ),
+            "assets": list(
+                Asset.objects.values_list(
+                    "client__name", "hostname", "kind", "serial_number", "operating_system", "contact__email",
+                    "ip_address",
+                ).order_by("client__name", "hostname")
+            ),
+            "users": list(User.objects.values_list("email", "first_name", "last_name").order_by("email")),
+            "memberships": list(
+                Membership.objects.values_list("user__email", "role", "provider__slug", "msp__slug", "contact__email")
+                .order_by("user__email", "role")
+            ),
+        }
+
+
+def wipe() -> None:
+    with system_scope("test: start the demo world from nothing"):
+        MSP.objects.all().delete()
+        Provider.objects.all().delete()
+        User.objects.all().delete()
+
+
+def test_demo_world_has_what_the_issue_asks_for():
+    """One provider serves three branded MSPs, each with 4–8 clients, sites, 10–200 contacts per client and assets."""
+    run_command()
+    with system_scope("test assertions"):
+        assert list(Provider.objects.values_list("name", flat=True)) == ["Northwind NOC"]
+        msps = list(MSP.objects.all())
+        assert len(msps) == 3
+        assert len({b.primary_color for b in Brand.objects.all()}) == 3
+        for msp in msps:
+            clients = list(Client.objects.filter(msp=msp))
+            assert 4 <= len(clients) <= 8
+            for client in clients:
+                sites = list(Site.objects.filter(client=client))
+                assert 1 <= len(sites) <= 3
+                for site in sites:
+                    assert site.address and site.city and site.country
+                    ZoneInfo(site.time_zone)  # a real IANA zone, or this raises
+                contacts = Contact.objects.filter(client=client)
+                assert 10 <= contacts.count() <= 200
+                domain = client.email_domains[0]
+                assert all(email.endswith(f"@{domain}") for email in contacts.values_list("email", flat=True))
+                assert not contacts.filter(job_title="").exists()
+            assets = Asset.objects.filter(msp=msp)
+            kinds = set(assets.values_list("kind", flat=True))
+            assert {AssetKind.WORKSTATION, AssetKind.LAPTOP, AssetKind.SERVER, AssetKind.FIREWALL,
+                    AssetKind.PRINTER} <= kinds
+            assert assets.filter(contact__isnull=False).exists()
+            assert not assets.filter(hostname="").exists()
+            assert not assets.filter(serial_number="").exists()
+            assert ServiceAgreement.objects.filter(msp=msp, status=AgreementStatus.ACTIVE).count() == 1
+        partial = ServiceAgreement.objects.get(covers_all_clients=False)
+        assert 0 < partial.clients.count() < Client.objects.filter(msp=partial.msp).count()
+
+
+def test_staff_in_every_role():
+    """Every role has demo users, and each MSP has a technician limited to some of its clients."""
+    run_command()
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Membership.objects.filter(role=Role.NOC_AGENT).count() == 3
+    with system_scope("test assertions"):
+        for msp in MSP.objects.all():
+            limited = Membership.objects.filter(msp=msp, role=Role.TECHNICIAN, limited_to_clients__isnull=False)
+            assert limited.distinct().count() == 1
+            assert Membership.objects.filter(msp=msp, role=Role.CLIENT_ADMIN).count() == 1
+            assert Membership.objects.filter(msp=msp, role=Role.CLIENT_USER).count() >= 2
+
+
+def test_second_run_changes_nothing():
+    """Loading the demo world twice creates and updates nothing the second time."""
+    load_demo_world()
+    before = snapshot()
+    with system_scope("test assertions"):
+        stamps = sorted(Contact.objects.values_list("updated_at", flat=True))
+    report = load_demo_world()
+    assert not report.changed, (report.created, report.updated)
+    assert snapshot() == before
+    with system_scope("test assertions"):
+        assert sorted(Contact.objects.values_list("updated_at", flat=True)) == stamps
+
+
+def test_two_loads_from_nothing_produce_the_same_world():
+    """The demo world is deterministic: loading it into an empty database twice gives the same rows."""
+    load_demo_world()
+    first = snapshot()
+    wipe()
+    assert snapshot()["contacts"] == []
+    load_demo_world()
+    assert snapshot() == first
+
+
+def test_every_printed_login_signs_in():
+    """Every login the command prints authenticates with the printed password and has its printed role."""
+    output = run_command()
+    password = re.search(r"Password for every demo login: (\S+)", output).group(1)
+    logins = re.findall(r"^\s+(\S+@\S+)\s{2,}(.+?)\s{2,}(.+)$", output, flags=re.MULTILINE)
+    assert len(logins) == User.objects.count() >= 25
+    labels = {role.label: role.value for role in Role}
+    for email, role_label, _organization in logins:
+        user = authenticate(email=email, password=password)
+        assert user is not None, email
+        role = labels[role_label.removesuffix(" (limited)")]
+        assert Membership.objects.filter(user=user, role=role, is_active=True).exists()
+
+
+def test_brands_never_name_the_provider():
+    """End users never see the provider: no brand field, host name or logo file mentions it."""
+    run_command()
+    provider_words = {"northwind", "noc"}
+    with system_scope("test assertions"):
+        for brand in Brand.objects.all():
+            values = [brand.name, brand.sender_name, brand.sender_email, brand.support_email, brand.support_phone,
+                      brand.portal_slug, brand.logo.name, *brand.hosts.values_list("hostname", flat=True)]
+            for value in values:
+                assert not any(word in value.lower() for word in provider_words), value
+
+
+def test_brand_logos_are_pngs_in_the_brand_colour(media_root):
+    """Each brand has its own PNG logo in media storage, painted in the brand's primary colour."""
+    run_command()
+    with system_scope("test assertions"):
+        brands = list(Brand.objects.all())
+    for brand in brands:
+        with brand.logo.open() as logo, Image.open(logo) as image:
+            assert image.format == "PNG"
+            assert "#{:02x}{:02x}{:02x}".format(*image.convert("RGB").getpixel((2, 2))) == brand.primary_color
