@@ -150,7 +150,40 @@ def scope_filter(model: type[models.Model], scope: Scope) -> Q | None:
 
 
 class TenantQuerySet(models.QuerySet):
-    """A queryset already narrowed to the active scope."""
+    """A queryset narrowed to the scope that is active when its SQL is first needed.
+
+    The scope filter is applied lazily — when the query is compiled, counted, updated or deleted,
+    or when it is refined with filter()/select_related() — not when the queryset object is made.
+    So querysets built at import time (a ModelChoiceField's `queryset`, a module-level constant)
+    are narrowed to the scope of the request that finally evaluates them, and still raise
+    ScopeError when evaluated outside any scope. Cloning (.all(), .using()) keeps the filter pending.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scope_pending = False
+
+    @property  # type: ignore[override]
+    def query(self) -> Any:
+        if self._scope_pending:
+            self._scope_pending = False
+            predicate = scope_filter(self.model, current_scope())
+            if predicate is not None:
+                self._query.add_q(predicate)  # type: ignore[attr-defined]
+        return models.QuerySet.query.fget(self)  # type: ignore[attr-defined]
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        models.QuerySet.query.fset(self, value)  # type: ignore[attr-defined]
+
+    def _clone(self) -> Any:
+        pending, self._scope_pending = self._scope_pending, False
+        try:
+            clone = super()._clone()  # type: ignore[misc]
+        finally:
+            self._scope_pending = pending
+        clone._scope_pending = pending
+        return clone
 
 
 class TenantManager(models.Manager):
@@ -160,6 +193,9 @@ class TenantManager(models.Manager):
 
     def get_queryset(self) -> models.QuerySet:
         qs = super().get_queryset()
+        if isinstance(qs, TenantQuerySet):
+            qs._scope_pending = True
+            return qs
         predicate = scope_filter(self.model, current_scope())
         return qs if predicate is None else qs.filter(predicate)
 
@@ -206,7 +242,11 @@ class _InsertWithoutScope:
         return models.QuerySet(self.model, using=self._db).bulk_create(objs, *args, **kwargs)
 
 
-class HistoricalTenantManager(_InsertWithoutScope, TenantManager.from_queryset(HistoricalQuerySet)):  # type: ignore[misc]
+class HistoricalTenantQuerySet(TenantQuerySet, HistoricalQuerySet):
+    """History rows, narrowed to the active scope like TenantQuerySet."""
+
+
+class HistoricalTenantManager(_InsertWithoutScope, TenantManager.from_queryset(HistoricalTenantQuerySet)):  # type: ignore[misc]
     """Default manager of a tenant model's historical model: the same scope as the live rows."""
 
 
@@ -219,6 +259,9 @@ class ScopedHistoryManager(_InsertWithoutScope, HistoryManager):
 
     def get_super_queryset(self) -> models.QuerySet:
         qs = super().get_super_queryset()
+        if isinstance(qs, TenantQuerySet):
+            qs._scope_pending = True
+            return qs
         predicate = scope_filter(self.model, current_scope())
         return qs if predicate is None else qs.filter(predicate)
 
@@ -233,6 +276,7 @@ class TenantHistoricalRecords(HistoricalRecords):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("history_manager", ScopedHistoryManager)
+        kwargs.setdefault("historical_queryset", HistoricalTenantQuerySet)
         super().__init__(*args, **kwargs)
 
     def get_extra_fields(self, model: type[models.Model], fields: Any) -> dict[str, Any]:
