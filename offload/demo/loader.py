@@ -358,7 +358,8 @@ class _Loader:
         first_names, last_names = world.FIRST_NAMES[spec.region], world.LAST_NAMES[spec.region]
         titles = world.JOB_TITLES[spec.region]
         count = rng.randint(10, 200)
-        rows, emails = [], set()
+        rows: list[dict[str, Any]] = []
+        emails: set[str] = set()
         for index in range(count):
             first, last = rng.choice(first_names), rng.choice(last_names)
             email = Person(first, last).email_at(client_spec.domain)

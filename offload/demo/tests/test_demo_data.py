@@ -15,7 +15,17 @@ from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
 from offload.demo.loader import load_demo_world
 from offload.tenancy.choices import AgreementStatus, AssetKind
-from offload.tenancy.models import MSP, Asset, Brand, Client, Contact, PortalHost, Provider, ServiceAgreement, Site
+from offload.tenancy.models import (
+    MSP,
+    Asset,
+    Brand,
+    Client,
+    Contact,
+    PortalHost,
+    Provider,
+    ServiceAgreement,
+    Site,
+)
 from offload.tenancy.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
@@ -39,36 +49,62 @@ def snapshot() -> dict[str, list[tuple]]:
     with system_scope("test assertions"):
         return {
             "providers": list(Provider.objects.values_list("slug", "name").order_by("slug")),
-            "msps": list(MSP.objects.values_list("slug", "name", "ticket_prefix", "time_zone").order_by("slug")),
+            "msps": list(
+                MSP.objects.values_list("slug", "name", "ticket_prefix", "time_zone").order_by("slug")
+            ),
             "brands": list(
                 Brand.objects.values_list(
-                    "msp__slug", "name", "logo", "primary_color", "accent_color", "sender_email", "support_email"
+                    "msp__slug",
+                    "name",
+                    "logo",
+                    "primary_color",
+                    "accent_color",
+                    "sender_email",
+                    "support_email",
                 ).order_by("msp__slug")
             ),
             "hosts": list(PortalHost.objects.values_list("hostname", "brand__name").order_by("hostname")),
             "agreements": list(
-                ServiceAgreement.objects.values_list("msp__slug", "name", "services", "covers_all_clients")
-                .order_by("msp__slug")
+                ServiceAgreement.objects.values_list(
+                    "msp__slug", "name", "services", "covers_all_clients"
+                ).order_by("msp__slug")
             ),
-            "clients": list(Client.objects.values_list("msp__slug", "name", "email_domains").order_by("name")),
+            "clients": list(
+                Client.objects.values_list("msp__slug", "name", "email_domains").order_by("name")
+            ),
             "sites": list(
-                Site.objects.values_list("client__name", "name", "address", "time_zone").order_by("client__name", "name")
+                Site.objects.values_list("client__name", "name", "address", "time_zone").order_by(
+                    "client__name", "name"
+                )
             ),
             "contacts": list(
                 Contact.objects.values_list(
-                    "client__name", "email", "first_name", "last_name", "phone", "job_title", "site__name", "user__email"
+                    "client__name",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "job_title",
+                    "site__name",
+                    "user__email",
                 ).order_by("client__name", "email")
             ),
             "assets": list(
                 Asset.objects.values_list(
-                    "client__name", "hostname", "kind", "serial_number", "operating_system", "contact__email",
+                    "client__name",
+                    "hostname",
+                    "kind",
+                    "serial_number",
+                    "operating_system",
+                    "contact__email",
                     "ip_address",
                 ).order_by("client__name", "hostname")
             ),
             "users": list(User.objects.values_list("email", "first_name", "last_name").order_by("email")),
             "memberships": list(
-                Membership.objects.values_list("user__email", "role", "provider__slug", "msp__slug", "contact__email")
-                .order_by("user__email", "role")
+                Membership.objects.values_list(
+                    "user__email", "role", "provider__slug", "msp__slug", "contact__email"
+                ).order_by("user__email", "role")
             ),
         }
 
@@ -81,7 +117,7 @@ def wipe() -> None:
 
 
 def test_demo_world_has_what_the_issue_asks_for():
-    """One provider serves three branded MSPs, each with 4–8 clients, sites, 10–200 contacts per client and assets."""
+    """One provider serves three branded MSPs of 4 to 8 clients with sites, 10 to 200 contacts, assets."""
     run_command()
     with system_scope("test assertions"):
         assert list(Provider.objects.values_list("name", flat=True)) == ["Northwind NOC"]
@@ -95,7 +131,9 @@ def test_demo_world_has_what_the_issue_asks_for():
                 sites = list(Site.objects.filter(client=client))
                 assert 1 <= len(sites) <= 3
                 for site in sites:
-                    assert site.address and site.city and site.country
+                    assert site.address
+                    assert site.city
+                    assert site.country
                     ZoneInfo(site.time_zone)  # a real IANA zone, or this raises
                 contacts = Contact.objects.filter(client=client)
                 assert 10 <= contacts.count() <= 200
@@ -104,8 +142,13 @@ def test_demo_world_has_what_the_issue_asks_for():
                 assert not contacts.filter(job_title="").exists()
             assets = Asset.objects.filter(msp=msp)
             kinds = set(assets.values_list("kind", flat=True))
-            assert {AssetKind.WORKSTATION, AssetKind.LAPTOP, AssetKind.SERVER, AssetKind.FIREWALL,
-                    AssetKind.PRINTER} <= kinds
+            assert {
+                AssetKind.WORKSTATION,
+                AssetKind.LAPTOP,
+                AssetKind.SERVER,
+                AssetKind.FIREWALL,
+                AssetKind.PRINTER,
+            } <= kinds
             assert assets.filter(contact__isnull=False).exists()
             assert not assets.filter(hostname="").exists()
             assert not assets.filter(serial_number="").exists()
@@ -122,7 +165,9 @@ def test_staff_in_every_role():
     assert Membership.objects.filter(role=Role.NOC_AGENT).count() == 3
     with system_scope("test assertions"):
         for msp in MSP.objects.all():
-            limited = Membership.objects.filter(msp=msp, role=Role.TECHNICIAN, limited_to_clients__isnull=False)
+            limited = Membership.objects.filter(
+                msp=msp, role=Role.TECHNICIAN, limited_to_clients__isnull=False
+            )
             assert limited.distinct().count() == 1
             assert Membership.objects.filter(msp=msp, role=Role.CLIENT_ADMIN).count() == 1
             assert Membership.objects.filter(msp=msp, role=Role.CLIENT_USER).count() >= 2
@@ -171,8 +216,16 @@ def test_brands_never_name_the_provider():
     provider_words = {"northwind", "noc"}
     with system_scope("test assertions"):
         for brand in Brand.objects.all():
-            values = [brand.name, brand.sender_name, brand.sender_email, brand.support_email, brand.support_phone,
-                      brand.portal_slug, brand.logo.name, *brand.hosts.values_list("hostname", flat=True)]
+            values = [
+                brand.name,
+                brand.sender_name,
+                brand.sender_email,
+                brand.support_email,
+                brand.support_phone,
+                brand.portal_slug,
+                brand.logo.name,
+                *brand.hosts.values_list("hostname", flat=True),
+            ]
             for value in values:
                 assert not any(word in value.lower() for word in provider_words), value
 
