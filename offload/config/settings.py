@@ -41,6 +41,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request on an MSP's portal host name is routed to that portal, and that host is
+    # accepted although it is not in ALLOWED_HOSTS (portal hosts live in the database).
+    "offload.portal.middleware.PortalHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -12,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("offload.api.urls")),
     path("admin/", admin.site.urls),
+    # The client portal by path, for local use; on a portal host name it is served at "/".
+    path("portal/<slug:portal_slug>/", include("offload.portal.urls")),
     path("", include("offload.console.urls")),
 ]
