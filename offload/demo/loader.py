@@ -84,6 +84,8 @@ class _Loader:
         self.progress = progress
         self.report = DemoReport()
         self.password_hash = make_password(world.DEMO_PASSWORD, salt=PASSWORD_SALT)
+        # Rows created by this run: finishing them (relations, logo) is part of creating them.
+        self.new_rows: set[tuple[str, Any]] = set()
 
     # --- generic upserts -----------------------------------------------------------------------
 
@@ -94,6 +96,7 @@ class _Loader:
         if obj is None:
             obj = model._default_manager.create(**lookup, **values)
             self.report.created[label] += 1
+            self.new_rows.add((label, obj.pk))
             return obj
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if changed:
@@ -126,6 +129,7 @@ class _Loader:
                 new, model, batch_size=500, default_change_reason=CHANGE_REASON
             ):
                 by_key[getattr(obj, key)] = obj
+                self.new_rows.add((label, obj.pk))
             self.report.created[label] += len(new)
         if changed_objs:
             now = timezone.now()
@@ -141,10 +145,15 @@ class _Loader:
             self.report.updated[label] += len(changed_objs)
         return by_key
 
-    def set_m2m(self, manager: Any, objs: list[Any], label: str) -> None:
+    def set_m2m(self, manager: Any, objs: list[Any]) -> None:
         """Set a many-to-many relation only when it differs (so history records real changes)."""
         if set(manager.values_list("pk", flat=True)) != {obj.pk for obj in objs}:
             manager.set(objs)
+            self.mark_updated(manager.instance)
+
+    def mark_updated(self, obj: models.Model) -> None:
+        label = obj._meta.label
+        if (label, obj.pk) not in self.new_rows:
             self.report.updated[label] += 1
 
     # --- the world -----------------------------------------------------------------------------
@@ -210,9 +219,7 @@ class _Loader:
                 "covers_all_clients": spec.covered_clients is None,
             },
         )
-        self.set_m2m(
-            agreement.clients, [] if spec.covered_clients is None else covered, "tenancy.ServiceAgreement"
-        )
+        self.set_m2m(agreement.clients, [] if spec.covered_clients is None else covered)
 
         self.person(spec.owner, spec.domain, Role.MSP_OWNER, msp.name, msp=msp)
         self.person(spec.service_manager, spec.domain, Role.SERVICE_MANAGER, msp.name, msp=msp)
@@ -238,7 +245,7 @@ class _Loader:
         if contact.user_id != user.id:
             contact.user = user
             contact.save(update_fields=["user", "updated_at"])
-            self.report.updated["tenancy.Contact"] += 1
+            self.mark_updated(contact)
         self.upsert(
             Membership,
             {"user": user, "role": role, "provider": None, "msp": msp, "contact": contact},
@@ -266,7 +273,7 @@ class _Loader:
             {"is_active": True},
         )
         if msp is not None:
-            self.set_m2m(membership.limited_to_clients, limited_to or [], "accounts.Membership")
+            self.set_m2m(membership.limited_to_clients, limited_to or [])
         role_label = Role(role).label + (" (limited)" if limited_to else "")
         if limited_to:
             organization += f": only {', '.join(c.name for c in limited_to)}"
@@ -299,7 +306,7 @@ class _Loader:
             storage.delete(name)
         brand.logo.name = storage.save(name, ContentFile(data))
         brand.save(update_fields=["logo"])
-        self.report.updated["tenancy.Brand"] += 1
+        self.mark_updated(brand)
 
     # --- one client ----------------------------------------------------------------------------
 

@@ -239,3 +239,21 @@ def test_brand_logos_are_pngs_in_the_brand_colour(media_root):
         with brand.logo.open() as logo, Image.open(logo) as image:
             assert image.format == "PNG"
             assert "#{:02x}{:02x}{:02x}".format(*image.convert("RGB").getpixel((2, 2))) == brand.primary_color
+
+
+def test_rerun_restores_what_was_changed():
+    """Running the loader again puts back demo rows someone edited, and touches nothing else."""
+    load_demo_world()
+    with system_scope("test: edit demo rows"):
+        brand = Brand.objects.get(msp__slug="bluepeak")
+        expected_color = brand.primary_color
+        Brand.objects.filter(pk=brand.pk).update(primary_color="#000000")
+        contact = Contact.objects.order_by("email").first()
+        expected_title = contact.job_title
+        Contact.objects.filter(pk=contact.pk).update(job_title="Edited")
+    report = load_demo_world()
+    assert dict(report.created) == {}
+    assert dict(report.updated) == {"tenancy.Brand": 1, "tenancy.Contact": 1}
+    with system_scope("test assertions"):
+        assert Brand.objects.get(pk=brand.pk).primary_color == expected_color
+        assert Contact.objects.get(pk=contact.pk).job_title == expected_title
