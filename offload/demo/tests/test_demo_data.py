@@ -13,6 +13,7 @@ from PIL import Image
 
 from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
+from offload.accounts.scopes import scope_for_membership
 from offload.demo.loader import load_demo_world
 from offload.tenancy.choices import AgreementStatus, AssetKind
 from offload.tenancy.models import (
@@ -26,7 +27,7 @@ from offload.tenancy.models import (
     ServiceAgreement,
     Site,
 )
-from offload.tenancy.scoping import system_scope
+from offload.tenancy.scoping import activate, system_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +258,36 @@ def test_rerun_restores_what_was_changed():
     with system_scope("test assertions"):
         assert Brand.objects.get(pk=brand.pk).primary_color == expected_color
         assert Contact.objects.get(pk=contact.pk).job_title == expected_title
+
+
+def test_demo_roles_see_what_their_role_allows():
+    """A NOC agent sees every client of fully covered MSPs but only the covered Kestrel clients; a limited
+    technician sees two clients; a client user sees only their own contact row."""
+    load_demo_world()
+
+    def visible_clients(email: str) -> set[str]:
+        membership = Membership.objects.get(user__email=email)
+        with activate(scope_for_membership(membership)):
+            return set(Client.objects.values_list("name", flat=True))
+
+    with system_scope("test assertions"):
+        all_clients = {
+            msp.slug: set(Client.objects.filter(msp=msp).values_list("name", flat=True))
+            for msp in MSP.objects.all()
+        }
+    noc = visible_clients("priya.natarajan@northwind-noc.example")
+    assert all_clients["bluepeak"] | all_clients["harbourlane"] <= noc
+    assert noc & all_clients["kestrel"] == {
+        "Bäckerei Hofmann",
+        "Rheinland Steuerberatung",
+        "Alpenblick Hotels",
+    }
+    assert visible_clients("jordan.price@bluepeak-it.example") == {
+        "Cedar Ridge Dental",
+        "Miller & Okafor LLP",
+    }
+    assert visible_clients("dana.whitfield@bluepeak-it.example") == all_clients["bluepeak"]
+
+    client_user = Membership.objects.filter(role=Role.CLIENT_USER).select_related("user").first()
+    with activate(scope_for_membership(client_user)):
+        assert list(Contact.objects.values_list("email", flat=True)) == [client_user.user.email]
