@@ -111,7 +111,7 @@ CACHES = {
 # --- Background work ----------------------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "BACKEND": "offload.core.tasks.backend.DatabaseBackend",  # django-tasks-db + retry policy
         "QUEUES": ["default", "mail", "alerts"],
     }
 }
