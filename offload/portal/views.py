@@ -13,6 +13,7 @@ from typing import Any
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import LoginForm
+from allauth.mfa.base.views import AuthenticateView
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.html import escape
@@ -129,6 +130,21 @@ def sign_out(request: HttpRequest, portal: Portal) -> HttpResponse:
     """Sign out and return to this portal's sign-in page."""
     get_adapter(request).logout(request)
     return redirect(portal.sign_in_url)
+
+
+class PortalAuthenticateView(AuthenticateView):
+    """allauth's second-factor step of a portal sign-in (same form and checks), in the brand.
+
+    Only mounted on portal host names, at allauth's own path, so allauth's redirect lands here.
+    """
+
+    template_name = "portal/two_factor.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        portal: Portal = self.request.portal  # type: ignore[attr-defined]
+        context.update(portal=portal, brand=portal.brand)
+        return context
 
 
 @require_GET

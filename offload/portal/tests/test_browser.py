@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from offload.portal.tests.conftest import ACME_HOST, BRAVO_HOST, Portals
@@ -153,3 +155,18 @@ def test_staff_on_the_portal_are_pointed_to_the_console(tab: Page, portals: Port
     expect(tab.get_by_role("link", name="Go to the console")).to_be_visible()
     assert_page_in_brand(tab, portals, portals.acme)
     shot(tab, "staff-notice-acme")
+
+
+def test_client_with_totp_passes_branded_second_step(tab: Page, portals: Portals, port: int):
+    """A client who enrolled TOTP enters a code on a branded second step and reaches the home."""
+    secret = pyotp.random_base32()
+    TOTP.activate(portals.world.user("client_admin"), secret)
+    tab.goto(host_url(ACME_HOST, port, "/sign-in/"))
+    sign_in(tab, portals.world.user("client_admin").email, portals.world.password)
+    expect(tab).to_have_url(host_url(ACME_HOST, port, "/accounts/2fa/authenticate/"))
+    assert_page_in_brand(tab, portals, portals.acme)
+    shot(tab, "two-factor-acme")
+    tab.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    tab.get_by_role("button", name="Verify").click()
+    expect(tab).to_have_url(host_url(ACME_HOST, port, "/"))
+    expect(tab.get_by_role("heading", name="Your requests")).to_be_visible()

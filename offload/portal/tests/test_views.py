@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.base import ContentFile
@@ -118,12 +119,29 @@ def test_failed_sign_ins_are_throttled_like_everywhere(client, portals: Portals,
 
 
 def test_client_with_totp_must_pass_second_factor(client, portals: Portals):
-    """A client who enrolled TOTP is sent to allauth's second-factor step, not straight in."""
-    TOTP.activate(portals.world.user("client_user"), "JBSWY3DPEHPK3PXP")
+    """A client who enrolled TOTP passes allauth's second-factor step, shown in the brand."""
+    secret = pyotp.random_base32()
+    TOTP.activate(portals.world.user("client_user"), secret)
     response = sign_in(client, portals, "client_user")
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert response["Location"] == "/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session
+    step = client.get("/accounts/2fa/authenticate/", HTTP_HOST=ACME_HOST)
+    assert step.status_code == 200
+    assert "Two-step verification" in step.text
+    assert_only_brand(step.text, portals, portals.acme)
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"}, HTTP_HOST=ACME_HOST)
+    assert "_auth_user_id" not in client.session
+    assert "is-invalid" in wrong.text
+    done = client.post("/accounts/2fa/authenticate/", {"code": pyotp.TOTP(secret).now()}, HTTP_HOST=ACME_HOST)
+    assert done["Location"] == "/"
+    assert client.get("/", HTTP_HOST=ACME_HOST).status_code == 200
+
+
+def test_allauth_sign_in_page_on_portal_host_is_the_portal_one(client, portals: Portals):
+    """allauth's own sign-in address on a portal host leads to the branded portal sign-in."""
+    response = client.get("/accounts/login/", HTTP_HOST=ACME_HOST)
+    assert response["Location"] == "/sign-in/"
 
 
 def test_staff_signing_in_on_portal_are_sent_to_console(client, portals: Portals):
