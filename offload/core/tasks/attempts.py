@@ -152,3 +152,18 @@ def settle_failed_attempt(
             retry_at,
         )
     return TaskResultStatus(db_result.status)
+
+
+def retry_failed_task(task_id: str) -> bool:
+    """Give a task that failed for good one more attempt, now (an operator's decision).
+
+    Its attempt count carries on, so if this attempt fails too it is FAILED again at once.
+    Returns False when no FAILED task has that id.
+    """
+    with exclusive_transaction(DBTaskResult.objects.db):
+        updated = DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.FAILED).update(
+            status=TaskResultStatus.READY, run_after=timezone.now(), finished_at=None
+        )
+    if updated:
+        logger.info("Task %s queued again by an operator", task_id)
+    return bool(updated)

@@ -250,3 +250,21 @@ def test_pruning_deletes_old_results_but_keeps_failures_longer(settings):
     assert remaining == {new_success, week_old_failure, waiting}
     assert old_success not in remaining
     assert old_failure not in remaining
+
+
+def test_operator_sees_failed_tasks_with_their_error_and_can_retry_one(capsys):
+    """`offload tasks` lists a task that failed for good with its last error; --retry runs it once more."""
+    result = sample.always_fail.enqueue()
+    drain()
+    call_command("tasks")
+    out = capsys.readouterr().out
+    assert "failed 1" in out
+    assert f"{result.id}" in out
+    assert "after 3 attempt(s)" in out
+    assert "builtins.ValueError: this task always fails" in out
+
+    call_command("tasks", "--retry", result.id)
+    assert row(result).status == TaskResultStatus.READY
+    drain()
+    assert row(result).status == TaskResultStatus.FAILED
+    assert len(row(result).worker_ids) == 4
