@@ -118,6 +118,8 @@ class Calendar:
     holidays: Holidays = field(default_factory=Holidays)
     cutoff: dt.time | None = None
     always_open: bool = False
+    tz: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
+    # Per-instance memo of built intervals; calendars are immutable, so it never goes stale.
     _day_cache: dict[dt.date, tuple[Interval, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -139,8 +141,6 @@ class Calendar:
             if not any(self.week):
                 raise ValueError("a business calendar needs at least one frame")
 
-    tz: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
-
     # -- constructors ---------------------------------------------------------------------------
 
     @classmethod
@@ -153,6 +153,8 @@ class Calendar:
         cutoff: dt.time | str | None = None,
     ) -> Calendar:
         """Frames per weekday, e.g. {MON: [("09:00", "12:00"), ("13:00", "17:00")], ...}."""
+        if any(day not in range(7) for day in frames):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
         week = tuple(tuple(_frame(f) for f in frames.get(day, ())) for day in range(7))
         return cls(
             zone=zone,
