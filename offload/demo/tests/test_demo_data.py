@@ -28,6 +28,7 @@ from offload.tenancy.models import (
     Site,
 )
 from offload.tenancy.scoping import activate, system_scope
+from offload.tenancy.selectors import brand_for_host
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +292,15 @@ def test_demo_roles_see_what_their_role_allows():
     client_user = Membership.objects.filter(role=Role.CLIENT_USER).select_related("user").first()
     with activate(scope_for_membership(client_user)):
         assert list(Contact.objects.values_list("email", flat=True)) == [client_user.user.email]
+
+
+def test_printed_portal_addresses_open_each_brands_portal():
+    """Each printed portal address names a host on which that brand's portal answers, on the given port."""
+    out = io.StringIO()
+    call_command("demo-data", "--base-url", "http://127.0.0.1:8765", stdout=out)
+    portals = re.findall(r"^\s+(.+): http://([a-z0-9.-]+):8765/$", out.getvalue(), flags=re.MULTILINE)
+    assert len(portals) == 3
+    for brand_name, host in portals:
+        brand = brand_for_host(host)
+        assert brand is not None, host
+        assert brand.name == brand_name

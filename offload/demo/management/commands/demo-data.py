@@ -20,6 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the table of logins.")
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            help="Where Offload answers, for the printed portal addresses (default: OFFLOAD_BASE_URL).",
+        )
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
@@ -27,7 +32,7 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo world ready in {elapsed:.1f} s: {summary(report)}"))
         if not options["quiet_logins"]:
-            self.stdout.write(logins_table(report))
+            self.stdout.write(logins_table(report, base_url=options["base_url"] or settings.BASE_URL))
 
 
 def summary(report: DemoReport) -> str:
@@ -38,7 +43,7 @@ def summary(report: DemoReport) -> str:
     return f"created {created or 'nothing'}; updated {updated or 'nothing'}."
 
 
-def logins_table(report: DemoReport) -> str:
+def logins_table(report: DemoReport, *, base_url: str) -> str:
     """Every demo login as a plain-text table, then the shared password and the portal addresses."""
     rows = [("EMAIL", "ROLE", "ORGANIZATION")] + [(x.email, x.role, x.organization) for x in report.logins]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
@@ -46,7 +51,7 @@ def logins_table(report: DemoReport) -> str:
     for email, role, organization in rows:
         lines.append(f"  {email.ljust(widths[0])}  {role.ljust(widths[1])}  {organization}")
     lines += ["", f"Password for every demo login: {DEMO_PASSWORD}", "", "Portals:"]
-    base = urlsplit(settings.BASE_URL)
+    base = urlsplit(base_url)
     port = f":{base.port}" if base.port else ""
     for brand, host in report.portals:
         lines.append(f"  {brand}: {base.scheme}://{host}{port}/")
