@@ -19,10 +19,10 @@ from offload.core.tasks.recovery import recover_abandoned_tasks
 logger = logging.getLogger("offload.tasks")
 
 
-@periodic("* * * * *")
+@periodic("*/5 * * * *")
 @task(max_attempts=1)
 def sweep_abandoned_tasks() -> int:
-    """Every minute: put tasks of dead workers back in the queue (workers also do this themselves)."""
+    """Every 5 minutes: put tasks of dead workers back in the queue (live workers also sweep, every ~30 s)."""
     return recover_abandoned_tasks()
 
 

@@ -220,7 +220,7 @@ def test_only_one_scheduler_holds_the_lease_until_it_expires():
 def test_periodic_registry_lists_the_toolkits_own_jobs(capsys):
     """The scheduler finds the stale-task sweeper and the result pruner, each with its schedule."""
     jobs = {job.name: job.schedule for job in load_periodic_jobs()}
-    assert jobs["offload.core.tasks.jobs.sweep_abandoned_tasks"] == "* * * * *"
+    assert jobs["offload.core.tasks.jobs.sweep_abandoned_tasks"] == "*/5 * * * *"
     assert jobs["offload.core.tasks.jobs.prune_task_results"] == "17 3 * * *"
     call_command("scheduler", "--list")
     assert "offload.core.tasks.jobs.prune_task_results" in capsys.readouterr().out

@@ -95,3 +95,33 @@ def test_task_of_a_killed_worker_completes_exactly_once_on_another_worker(live_e
     # The survivors stop cleanly on SIGTERM and take their heartbeats with them.
     assert exit_codes == [0, 0]
     assert django(live_env, TASK_STATE)["heartbeats"] == ["worker-a"]
+
+
+def test_second_scheduler_waits_on_standby_and_takes_over_when_the_first_stops(live_env, tmp_path):  # noqa: F811
+    """Two schedulers never run at once: the second waits on standby, then takes over the lease."""
+    env = {**live_env, "PYTHONUNBUFFERED": "1"}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+
+    def start(log: Path) -> subprocess.Popen:
+        return subprocess.Popen(
+            [OFFLOAD, "scheduler", "--skip-checks"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+
+    first = start(logs[0])
+    second = None
+    try:
+        wait_for(lambda: "Starting scheduler" in logs[0].read_text(), timeout=60, what="the first scheduler")
+        second = start(logs[1])
+        wait_for(lambda: "standby" in logs[1].read_text(), timeout=60, what="the second to stand by")
+        time.sleep(1)
+        assert "Starting scheduler" not in logs[1].read_text()
+
+        first.terminate()
+        assert first.wait(timeout=30) == 0
+        wait_for(lambda: "Starting scheduler" in logs[1].read_text(), timeout=30, what="the takeover")
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+    assert second.returncode == 0
