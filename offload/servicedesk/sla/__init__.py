@@ -5,6 +5,7 @@ time separately, achieved minutes and difference per target, the pause ledger).
 """
 
 from offload.servicedesk.sla.clock import (
+    Break,
     ClockResult,
     Pause,
     SlaReport,
@@ -33,6 +34,7 @@ from offload.servicedesk.sla.timeline import (
 __all__ = [
     "AgentReplied",
     "AutoAcknowledged",
+    "Break",
     "Clock",
     "ClockResult",
     "ClockState",

@@ -19,6 +19,7 @@ from offload.core.businesstime import (
     DayPiece,
     Interval,
     add_business_time,
+    business_minutes_between,
     business_time_between,
     effective_arrival,
     next_open,
@@ -52,6 +53,14 @@ class Pause:
     start: dt.datetime
     end: dt.datetime | None
     status: str
+
+
+@dataclass(frozen=True)
+class Break(DayPiece):
+    """The part of a pause on one local date, with the business minutes it took out of that date
+    (0 for a pause in closed time: pauses and closed time are never counted twice)."""
+
+    business_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ class SlaReport:
     next_deadline: dt.datetime | None
     is_closed: bool
     pauses: tuple[Pause, ...]
-    breaks: tuple[DayPiece, ...]
+    breaks: tuple[Break, ...]
 
     def __getitem__(self, clock: Clock) -> ClockResult:
         return self.clocks[clock]
@@ -481,7 +490,13 @@ def evaluate_sla(
     running = [r.deadline for r in clocks.values() if r.state is ClockState.RUNNING and r.deadline]
     zone_calendar = facts.epochs[-1].calendar
     breaks = tuple(
-        piece
+        Break(
+            day=piece.day,
+            start=piece.start,
+            end=piece.end,
+            zone=piece.zone,
+            business_minutes=business_minutes_between(zone_calendar, piece.start, piece.end),
+        )
         for pause in facts.pauses
         for piece in split_by_local_date(zone_calendar, pause.start, pause.end or now)
     )

@@ -311,6 +311,10 @@ def test_case_18_on_hold_on_a_holiday_is_not_double_counted():
     assert first.deadline == berlin(2024, 12, 26, 12, 0)
     assert (first.elapsed_minutes, first.paused_minutes) == (90, 120)
     assert sum((b.duration for b in report.breaks), dt.timedelta()) == dt.timedelta(hours=25)
+    assert [(b.day.day, b.local_start, b.local_end, b.business_minutes) for b in report.breaks] == [
+        (25, "10:00", "24:00", 0),
+        (26, "00:00", "11:00", 120),
+    ]
 
 
 def test_case_19_reopen_keeps_first_resolution_and_total_breaches():
