@@ -332,6 +332,16 @@ def _budget(
     return dt.timedelta(minutes=spec.minutes), False
 
 
+def _arrival(facts: _Facts, target: Target) -> dt.datetime:
+    """When the target's clock starts: the cutoff of a business calendar applies, 24x7 has none."""
+    first = facts.epochs[0]
+    spec = first.policy.spec(target)
+    calendar = (
+        first.calendar if spec is None or spec.business_hours else first.calendar.as_twenty_four_seven()
+    )
+    return effective_arrival(calendar, facts.created)
+
+
 def _minutes(delta: dt.timedelta) -> int:
     """Whole minutes, a started minute counting as whole (keeps minutes and deadlines in agreement)."""
     return math.ceil(delta / MINUTE - 1e-9)
@@ -471,7 +481,6 @@ def evaluate_sla(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     facts = _read(policy, calendar, timeline, now)
-    arrival = effective_arrival(calendar, facts.created)
     stopped = facts.inactive_since
     clocks: dict[Clock, ClockResult] = {}
     candidates: list[tuple[Clock, dt.datetime | None]] = [
@@ -481,10 +490,11 @@ def evaluate_sla(
         (Clock.RESOLUTION, facts.resolved_at),
     ]
     for clock, achieved_at in candidates:
+        arrival = _arrival(facts, clock.target)
         result = _evaluate_clock(facts, clock, arrival, achieved_at, None if achieved_at else stopped, now)
         if result is not None:
             clocks[clock] = result
-    update = _evaluate_update(facts, arrival, now)
+    update = _evaluate_update(facts, _arrival(facts, Target.UPDATE), now)
     if update is not None:
         clocks[Clock.UPDATE] = update
     running = [r.deadline for r in clocks.values() if r.state is ClockState.RUNNING and r.deadline]

@@ -338,7 +338,7 @@ def test_case_19_reopen_keeps_first_resolution_and_total_breaches():
 
 def test_case_20_cutoff_time():
     """Case 20: cutoff 16:30: a ticket at 16:45 counts from 09:00 next business day (FR 60 → 10:00);
-    one at 16:15 starts at once (45 min today, 15 tomorrow → 09:15)."""
+    one at 16:15 starts at once (45 min today, 15 tomorrow → 09:15); a 24x7 target ignores the cutoff."""
     calendar = Calendar.workdays("Europe/Berlin", ("09:00", "17:00"), cutoff="16:30")
     policy = Policy.of(first_response=60)
     late = evaluate_sla(
@@ -356,3 +356,10 @@ def test_case_20_cutoff_time():
         now=berlin(2024, 6, 12, 16, 15),
     )
     assert early[Clock.FIRST_RESPONSE].deadline == berlin(2024, 6, 13, 9, 15)
+    always = evaluate_sla(
+        policy=Policy(first_response=TargetSpec(60, business_hours=False)),
+        calendar=calendar,
+        timeline=[Created(berlin(2024, 6, 12, 16, 45))],
+        now=berlin(2024, 6, 12, 16, 50),
+    )
+    assert always[Clock.FIRST_RESPONSE].deadline == berlin(2024, 6, 12, 17, 45)  # 24x7 has no cutoff
