@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from offload.core.businesstime.holidays import Holidays
@@ -43,6 +44,13 @@ def _parse_time(value: dt.time | str) -> dt.time:
     if value == "24:00":
         return dt.time(0)
     return dt.time.fromisoformat(value)
+
+
+def _format_time(value: dt.time) -> str:
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _seconds(value: dt.time) -> int:
@@ -183,6 +191,37 @@ class Calendar:
     def as_twenty_four_seven(self) -> Calendar:
         """The 24x7 calendar in this calendar's zone (for targets measured in calendar hours)."""
         return Calendar.twenty_four_seven(self.zone)
+
+    # -- plain data (API payloads, stored definitions) -------------------------------------------
+
+    def to_spec(self) -> dict[str, Any]:
+        """A JSON-ready description; `Calendar.from_spec(c.to_spec()) == c`."""
+        return {
+            "zone": self.zone,
+            "always_open": self.always_open,
+            "week": {
+                _DAY_NAMES[day]: [[_format_time(f.start), _format_time(f.end)] for f in frames]
+                for day, frames in enumerate(self.week)
+                if frames
+            },
+            "holidays": sorted(d.isoformat() for d in self.holidays.dates),
+            "recurring_holidays": sorted(f"{m:02d}-{d:02d}" for m, d in self.holidays.recurring),
+            "cutoff": _format_time(self.cutoff) if self.cutoff is not None else None,
+        }
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Calendar:
+        """Build from `to_spec()` output (weekday keys "mon".."sun", "HH:MM" times)."""
+        holidays = Holidays.of(spec.get("holidays", ()), spec.get("recurring_holidays", ()))
+        if spec.get("always_open"):
+            return cls(zone=spec.get("zone", "UTC"), always_open=True, holidays=holidays)
+        unknown = set(spec.get("week", {})) - set(_DAY_NAMES)
+        if unknown:
+            raise ValueError(f"unknown weekdays: {sorted(unknown)}")
+        frames = {
+            _DAY_NAMES.index(name): [tuple(frame) for frame in day] for name, day in spec["week"].items()
+        }
+        return cls.weekly(spec["zone"], frames, holidays=holidays, cutoff=spec.get("cutoff"))
 
     # -- local time -----------------------------------------------------------------------------
 

@@ -464,3 +464,20 @@ def test_calendars_are_comparable_values():
     assert first == second
     assert hash(first) == hash(second)
     assert first != EU1
+
+
+def test_calendar_spec_round_trips_through_plain_data():
+    """A calendar written as plain data (for the API and storage) reads back as the same calendar."""
+    calendar = Calendar.weekly(
+        "America/New_York",
+        {MON: [("09:00", "12:00"), ("13:00", "17:00")], TUE: [("22:00", "06:00")], SUN: [("00:00", "24:00")]},
+        holidays=Holidays.of(["2025-11-27"], recurring=["12-25"]),
+        cutoff="16:30",
+    )
+    spec = calendar.to_spec()
+    assert spec["week"]["tue"] == [["22:00", "06:00"]]
+    assert Calendar.from_spec(spec) == calendar
+    always = Calendar.twenty_four_seven("Asia/Kolkata")
+    assert Calendar.from_spec(always.to_spec()) == always
+    with pytest.raises(ValueError, match="weekdays"):
+        Calendar.from_spec({"zone": "UTC", "week": {"monday": [["09:00", "17:00"]]}})
