@@ -155,9 +155,22 @@ class _Facts:
     closed_at: dt.datetime | None = None
     inactive_since: dt.datetime | None = None
     cycles: list[_Cycle] = field(default_factory=list)
+    open_pause: tuple[dt.datetime, str] | None = None
+
+    def end_pause(self, at: dt.datetime) -> None:
+        if self.open_pause is not None:
+            self.pauses.append(Pause(self.open_pause[0], at, self.open_pause[1]))
+            self.open_pause = None
+
+    def end_cycle(self, at: dt.datetime, reason: str, *, restart: bool) -> None:
+        current = self.cycles[-1]
+        if current.end is None:
+            current.end, current.ended_by = at, reason
+        if restart:
+            self.cycles.append(_Cycle(start=at))
 
 
-def _read(policy: Policy, calendar: Calendar, timeline: Sequence[Event], now: dt.datetime) -> _Facts:
+def _check(timeline: Sequence[Event], now: dt.datetime) -> Created:
     if not timeline or not isinstance(timeline[0], Created):
         raise ValueError("a timeline starts with Created")
     for earlier, later in itertools.pairwise(timeline):
@@ -165,76 +178,71 @@ def _read(policy: Policy, calendar: Calendar, timeline: Sequence[Event], now: dt
             raise ValueError("timeline events must be in chronological order")
     if timeline[-1].at > now:
         raise ValueError("timeline has events after `now`")
-    created = timeline[0]
+    return timeline[0]
+
+
+def _read(policy: Policy, calendar: Calendar, timeline: Sequence[Event], now: dt.datetime) -> _Facts:
+    created = _check(timeline, now)
     facts = _Facts(created=created.at, epochs=[_Epoch(created.at, policy, calendar)])
     facts.cycles.append(_Cycle(start=created.at))
-    open_pause: tuple[dt.datetime, str] | None = (created.at, "created") if created.pausing else None
-
-    def end_pause(at: dt.datetime) -> None:
-        nonlocal open_pause
-        if open_pause is not None:
-            facts.pauses.append(Pause(open_pause[0], at, open_pause[1]))
-            open_pause = None
-
-    def end_cycle(at: dt.datetime, reason: str, restart: bool) -> None:
-        current = facts.cycles[-1]
-        if current.end is None:
-            current.end, current.ended_by = at, reason
-        if restart:
-            facts.cycles.append(_Cycle(start=at))
-
+    if created.pausing:
+        facts.open_pause = (created.at, "created")
     for event in timeline[1:]:
-        active = facts.inactive_since is None
-        match event:
-            case StatusChanged(at=at, status=status, pausing=pausing):
-                if pausing and open_pause is None and facts.closed_at is None:
-                    open_pause = (at, status)
-                elif not pausing:
-                    end_pause(at)
-            case AgentReplied(at=at):
-                facts.first_response_at = facts.first_response_at or at
-                if active:
-                    end_cycle(at, "agent", restart=True)
-            case FirstResponseRecorded(at=at):
-                facts.first_response_at = facts.first_response_at or at
-            case CustomerMessaged(at=at):
-                if active:
-                    end_cycle(at, "customer", restart=True)
-            case PlanRecorded(at=at):
-                # Stages only move forward: recording a plan also counts as the first response.
-                facts.first_response_at = facts.first_response_at or at
-                facts.plan_at = facts.plan_at or at
-            case Resolved(at=at) if facts.resolved_at is None:
-                facts.first_response_at = facts.first_response_at or at
-                facts.plan_at = facts.plan_at or at
-                facts.first_resolution_at = facts.first_resolution_at or at
-                facts.resolved_at = at
-                facts.inactive_since = facts.inactive_since or at
-                end_pause(at)
-                end_cycle(at, "resolved", restart=False)
-            case ResolutionCorrected(resolved_at=corrected) if facts.resolved_at is not None:
-                if facts.first_resolution_at == facts.resolved_at:
-                    facts.first_resolution_at = corrected
-                if facts.inactive_since == facts.resolved_at:
-                    facts.inactive_since = corrected
-                facts.resolved_at = corrected
-            case Reopened(at=at) if not active:
-                facts.resolved_at = facts.closed_at = facts.inactive_since = None
-                facts.cycles.append(_Cycle(start=at))
-            case Closed(at=at) if facts.closed_at is None:
-                end_pause(at)
-                facts.closed_at = at
-                facts.inactive_since = facts.inactive_since or at
-                end_cycle(at, "closed", restart=False)
-            case PolicyChanged(at=at, policy=new_policy, calendar=new_calendar):
-                facts.epochs.append(_Epoch(at, new_policy, new_calendar or facts.epochs[-1].calendar))
-            case DueOverridden():
-                facts.overrides.append(event)
-            case _:
-                pass  # auto-acknowledgements and repeated events change no clock
-    if open_pause is not None:
-        facts.pauses.append(Pause(open_pause[0], None, open_pause[1]))
+        _apply(facts, event)
+    if facts.open_pause is not None:
+        facts.pauses.append(Pause(facts.open_pause[0], None, facts.open_pause[1]))
     return facts
+
+
+def _apply(facts: _Facts, event: Event) -> None:
+    active = facts.inactive_since is None
+    match event:
+        case StatusChanged(at=at, status=status, pausing=pausing):
+            if pausing and facts.open_pause is None and facts.closed_at is None:
+                facts.open_pause = (at, status)
+            elif not pausing:
+                facts.end_pause(at)
+        case AgentReplied(at=at):
+            facts.first_response_at = facts.first_response_at or at
+            if active:
+                facts.end_cycle(at, "agent", restart=True)
+        case FirstResponseRecorded(at=at):
+            facts.first_response_at = facts.first_response_at or at
+        case CustomerMessaged(at=at):
+            if active:
+                facts.end_cycle(at, "customer", restart=True)
+        case PlanRecorded(at=at):
+            # Stages only move forward: recording a plan also counts as the first response.
+            facts.first_response_at = facts.first_response_at or at
+            facts.plan_at = facts.plan_at or at
+        case Resolved(at=at) if facts.resolved_at is None:
+            facts.first_response_at = facts.first_response_at or at
+            facts.plan_at = facts.plan_at or at
+            facts.first_resolution_at = facts.first_resolution_at or at
+            facts.resolved_at = at
+            facts.inactive_since = facts.inactive_since or at
+            facts.end_pause(at)
+            facts.end_cycle(at, "resolved", restart=False)
+        case ResolutionCorrected(resolved_at=corrected) if facts.resolved_at is not None:
+            if facts.first_resolution_at == facts.resolved_at:
+                facts.first_resolution_at = corrected
+            if facts.inactive_since == facts.resolved_at:
+                facts.inactive_since = corrected
+            facts.resolved_at = corrected
+        case Reopened(at=at) if not active:
+            facts.resolved_at = facts.closed_at = facts.inactive_since = None
+            facts.cycles.append(_Cycle(start=at))
+        case Closed(at=at) if facts.closed_at is None:
+            facts.end_pause(at)
+            facts.closed_at = at
+            facts.inactive_since = facts.inactive_since or at
+            facts.end_cycle(at, "closed", restart=False)
+        case PolicyChanged(at=at, policy=new_policy, calendar=new_calendar):
+            facts.epochs.append(_Epoch(at, new_policy, new_calendar or facts.epochs[-1].calendar))
+        case DueOverridden():
+            facts.overrides.append(event)
+        case _:
+            pass  # auto-acknowledgements and repeated events change no clock
 
 
 # -- measuring across policy epochs -----------------------------------------------------------------
