@@ -7,10 +7,10 @@ time separately, achieved minutes and difference per target, the pause ledger).
 from offload.servicedesk.sla.clock import (
     Break,
     ClockResult,
+    ClockWarning,
     Pause,
     SlaReport,
     UpdateCycle,
-    Warning,
     evaluate_sla,
 )
 from offload.servicedesk.sla.policy import Clock, ClockState, Policy, Target, TargetSpec
@@ -38,6 +38,7 @@ __all__ = [
     "Clock",
     "ClockResult",
     "ClockState",
+    "ClockWarning",
     "Closed",
     "Created",
     "CustomerMessaged",
@@ -56,6 +57,5 @@ __all__ = [
     "Target",
     "TargetSpec",
     "UpdateCycle",
-    "Warning",
     "evaluate_sla",
 ]

@@ -64,7 +64,7 @@ class Break(DayPiece):
 
 
 @dataclass(frozen=True)
-class Warning:
+class ClockWarning:
     """A warning threshold of a running clock: due `at` (None while paused), delivered `notify_at`."""
 
     percent: int
@@ -106,7 +106,7 @@ class ClockResult:
     difference_minutes: int | None
     state: ClockState
     paused_minutes: int
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[ClockWarning, ...] = ()
     cycles: tuple[UpdateCycle, ...] = ()
 
 
@@ -377,7 +377,7 @@ def _state(
 
 def _warnings(
     facts: _Facts, span: _Span, start: dt.datetime, budget: dt.timedelta, now: dt.datetime
-) -> tuple[Warning, ...]:
+) -> tuple[ClockWarning, ...]:
     policy = _policy_at(facts, now)
     business_calendar = facts.epochs[-1].calendar
     found = []
@@ -386,7 +386,7 @@ def _warnings(
         notify_at = at
         if at is not None and policy.notify_in_business_hours:
             notify_at = next_open(business_calendar, at)
-        found.append(Warning(percent, at, notify_at, at is not None and at <= now))
+        found.append(ClockWarning(percent, at, notify_at, at is not None and at <= now))
     return tuple(found)
 
 
