@@ -322,7 +322,9 @@ def _leaf(part: Message, ctype: str, walk: _Walk, *, depth: int) -> None:
         walk.plain.append(_newlines(decode_bytes(data, charset, walk.problems, where="text body")))
         return
     if ctype == "text/html" and is_body:
-        walk.html.append(decode_bytes(data, charset, walk.problems, where="HTML body"))
+        meta = None if charset else _META_CHARSET.search(data[:4096])
+        declared = charset or (meta.group(1).decode("ascii") if meta else None)
+        walk.html.append(decode_bytes(data, declared, walk.problems, where="HTML body"))
         return
     if ctype in _REPORT_TYPES:
         return  # the headers of a bounced message: read by classify, not a file for people
@@ -356,6 +358,8 @@ def _leaf(part: Message, ctype: str, walk: _Walk, *, depth: int) -> None:
     )
 
 
+# An HTML part without a MIME charset may still name one in <meta> (HTML saved from Word does).
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset=[\"']?([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 _BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200})[ \t]*\r?$", re.MULTILINE)
 
 

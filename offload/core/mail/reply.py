@@ -30,6 +30,7 @@ _ATTRIBUTION = re.compile(
 )
 # Closing lines that may start a signature. Anything longer than a sign-off is content.
 _SIGN_OFF_MAX = 40
+_TOP_POST_MIN_CHARS = 12
 _SIGNATURE_MAX_LINES = 12
 
 
@@ -58,15 +59,31 @@ def _inline_reply(lines: list[str]) -> str | None:
     first_quote = next((i for i, line in enumerate(lines) if _is_quoted(line)), None)
     if first_quote is None:
         return None
-    last_own = None
+    own_before = " ".join(
+        line.strip() for line in lines[:first_quote] if line.strip() and not _ATTRIBUTION.match(line.strip())
+    )
+    blocks = 0
+    in_block = False
+    last_own = last_quote = first_quote
     for i in range(first_quote + 1, len(lines)):
         line = lines[i].strip()
-        if not line or _is_quoted(lines[i]):
+        if not line:
+            continue
+        if _is_quoted(lines[i]):
+            in_block = False
+            last_quote = i
             continue
         if line in {"--", "-- "} or _ATTRIBUTION.match(line):
             break
+        if not in_block:
+            blocks += 1
+            in_block = True
         last_own = i
-    if last_own is None:
+    if last_own == first_quote:
+        return None
+    if len(own_before) >= _TOP_POST_MIN_CHARS and blocks == 1 and last_own > last_quote:
+        # Real text above the quote and one block under it: a top-post with a footer or
+        # disclaimer that a server appended below the quote.
         return None
     kept = [line for line in lines[: last_own + 1] if not _ATTRIBUTION.match(line.strip())]
     return "\n".join(kept).strip()
@@ -106,7 +123,11 @@ def extract_reply(text: str, *, subject: str, max_chars: int, problems: list[str
         body = body.replace(first.signatures, "")
     for disclaimer in first.disclaimers:
         body = body.replace(disclaimer, "")
-    body = "\n".join(line for line in body.split("\n") if not _is_quoted(line)).strip()
+    kept = [line for line in body.split("\n") if not _is_quoted(line)]
+    # Attributions the library does not know ("Op … schreef:", "El … escribió:") end the text.
+    while kept and (not kept[-1].strip() or _ATTRIBUTION.match(kept[-1].strip())):
+        kept.pop()
+    body = "\n".join(kept).strip()
     style = "top" if len(message.replies) > 1 or any(_is_quoted(line) for line in lines) else ""
     if not body:
         # Everything looked quoted (a reply with nothing added, or a client that quotes oddly):

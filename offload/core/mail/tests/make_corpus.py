@@ -1560,6 +1560,66 @@ simple(
 )
 
 
+# --- Added after review: more reply styles and charset corners ---------------------------------------
+
+reply(
+    "reply_top_with_footer",
+    "a top-post whose server appended a disclaimer under the quote: still a top-post",
+    "Works now, thanks.\n\nOn Mon, Mar 3, 2025 at 9:00 AM Help Desk <help@acme.example> wrote:\n> Please restart.\n\n"
+    "This e-mail and any attachments are confidential and intended solely for the addressee.\n",
+    {"reply_text": "Works now, thanks.", "reply_style": "top"},
+)
+reply(
+    "reply_outlook_fr",
+    "French Outlook: 'De : / Envoyé : / À : / Objet :' and a 'Cordialement' sign-off",
+    "Bonjour,\n\nToujours en panne.\n\nCordialement\nMarie\n\nDe : Help Desk <help@acme.example>\n"
+    "Envoyé : lundi 3 mars 2025 09:00\nÀ : Marie <marie@client.example>\nObjet : [ACME-1042] Imprimante\n\nRedémarrez.\n",
+    {"reply_text": "Bonjour,\n\nToujours en panne."},
+    subject="RE: [ACME-1042] Imprimante",
+)
+reply(
+    "reply_gmail_nl_es",
+    "Dutch and Spanish attributions the reply library does not split on are still cut",
+    "Opgelost / Resuelto.\n\nEl lun, 3 mar 2025 a las 9:00, Help Desk (<help@acme.example>) escribió:\n> Reinicie.\n",
+    {"reply_text": "Opgelost / Resuelto."},
+)
+simple(
+    "html_meta_charset",
+    "an HTML part without a MIME charset that names windows-1252 in a <meta> tag",
+    eml(
+        BASE + "Subject: meta\nMessage-ID: <meta@client.example>\nMIME-Version: 1.0\nContent-Type: text/html",
+        b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
+        b"<body><p>Gr\xfc\xdfe \x96 caf\xe9</p></body></html>",
+    ),
+    {"text": "Grüße – café", "problems#": 0},
+)
+simple(
+    "charset_utf16_html",
+    "an HTML part in UTF-16 (with BOM), as some Windows tools send",
+    eml(
+        BASE + "Subject: utf16\nMessage-ID: <u16@client.example>\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-16\nContent-Transfer-Encoding: base64",
+        b64("<p>Zürich – 東京</p>".encode("utf-16")),
+    ),
+    {"text": "Zürich – 東京", "html": "<p>Zürich – 東京</p>"},
+)
+simple(
+    "reply_to_and_sender_differ",
+    "a shared mailbox: Sender differs from From, replies go to Reply-To",
+    eml(
+        "From: Accounts <accounts@client.example>\nSender: Eve Assistant <eve@client.example>\n"
+        "Reply-To: accounts-team@client.example\nTo: help@acme.example\nSubject: invoice\n"
+        "Message-ID: <shared@client.example>",
+        "Please resend the invoice.\n",
+    ),
+    {
+        "from_.address": "accounts@client.example",
+        "sender.name": "Eve Assistant",
+        "reply_to[*].address": ["accounts-team@client.example"],
+    },
+)
+
+
 def main() -> int:
     CORPUS.mkdir(exist_ok=True)
     for old in CORPUS.glob("*.eml"):
