@@ -1,12 +1,48 @@
+"""The public API at /api/v1/: one NinjaAPI that mounts each app's router.
+
+Authentication, the tenant scope, throttling and the error format are decided here, once, for
+every operation; the routers only describe resources.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
 from django.urls import path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
-api = NinjaAPI(title="Offload API", version="1", urls_namespace="api")
+from offload.accounts.api import router as accounts_router
+from offload.api.auth import BearerToken, SessionCookie
+from offload.api.throttling import PerUserThrottle
+from offload.core.api.errors import install_error_handlers
+from offload.tenancy.api import router as tenancy_router
+
+DESCRIPTION = """
+Offload's API. Authenticate with a personal token (`Authorization: Bearer ofl_…`, created on
+the console's *API tokens* page or with `offload token EMAIL`) or with a signed-in browser session
+(send the CSRF token on unsafe methods). Every list is cursor-paginated: follow `next` until it
+is null. Every error answers `{"error": {"code", "message", "fields"}}`.
+"""
+
+api = NinjaAPI(
+    title="Offload API",
+    version="1",
+    description=DESCRIPTION.strip(),
+    urls_namespace="api",
+    auth=[BearerToken(), SessionCookie()],
+    throttle=[PerUserThrottle()],
+    # Self-hosted Swagger UI (django-ninja ships it as static files): no CDN, and no inline script,
+    # so it runs under the console's nonce-based Content-Security-Policy.
+    docs=Swagger(settings={"persistAuthorization": False, "defaultModelsExpandDepth": 0}),
+)
+install_error_handlers(api)
 
 
-@api.get("/health")
-def health(request):
+@api.get("/health", auth=None, response={200: dict}, tags=["meta"], include_in_schema=False)
+def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
+
+api.add_router("", accounts_router)
+api.add_router("", tenancy_router)
 
 urlpatterns = [path("", api.urls)]

@@ -1,0 +1,1 @@
+"""Writes on users, memberships and API tokens."""
