@@ -10,6 +10,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    # The user's own account pages (API tokens); "accounts/" belongs to allauth.
+    path("account/", include("offload.accounts.urls")),
     path("api/v1/", include("offload.api.urls")),
     path("admin/", admin.site.urls),
     # The client portal by path, for local use; on a portal host name it is served at "/".
