@@ -29,3 +29,9 @@ def pytest_configure(config):
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # Tests run with DEBUG off but without `collectstatic`: plain storage, files served from the
+    # finders by WhiteNoise. The hashed-manifest build is tested in console/tests/test_static.py.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
