@@ -227,3 +227,26 @@ def test_membership_switcher(browser_page, live_server, world, settings):
     expect(page.locator("h1")).to_have_text("MSPs served")
     expect(page.locator("#msps-served")).to_contain_text("Acme IT")
     expect(page.locator("#msps-served")).not_to_contain_text("FOREIGN")
+
+
+def test_password_reset_by_email_in_the_browser(browser_page, live_server, world, mailoutbox):
+    """A user follows 'Forgot your password?', gets a link by email, sets a new password and signs in."""
+    page = browser_page
+    user = world.user("client_admin")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    shot(page, "password-reset")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_role("button", name=re.compile("Reset", re.IGNORECASE)).click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/reset/done/$"))
+    shot(page, "password-reset-done")
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", mailoutbox[0].body).group(0)
+    page.goto(re.sub(r"^https?://[^/]+", live_server.url, link))
+    shot(page, "password-reset-new")
+    new_password = "a-much-better-passphrase-42"
+    page.locator("input[name=password1]").fill(new_password)
+    page.locator("input[name=password2]").fill(new_password)
+    page.get_by_role("button", name=re.compile("Change", re.IGNORECASE)).click()
+    shot(page, "password-reset-complete")
+    sign_in(page, live_server.url, user.email, new_password)
+    expect(page).to_have_url(re.compile(r"/portal/"))
