@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "offload.core",
     "offload.tenancy",
     "offload.accounts",
+    "offload.servicedesk",
     "offload.console",
     "offload.portal",
     "offload.api",

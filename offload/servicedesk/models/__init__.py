@@ -1,0 +1,20 @@
+"""Service desk models, one module per aggregate."""
+
+from offload.servicedesk.models.catalog import CannedReply, Category, PriorityMatrix, Team
+from offload.servicedesk.models.entries import Attachment, TicketEntry
+from offload.servicedesk.models.queues import SavedView
+from offload.servicedesk.models.tickets import Ticket, TicketCounter
+from offload.servicedesk.models.time import TimeEntry
+
+__all__ = [
+    "Attachment",
+    "CannedReply",
+    "Category",
+    "PriorityMatrix",
+    "SavedView",
+    "Team",
+    "Ticket",
+    "TicketCounter",
+    "TicketEntry",
+    "TimeEntry",
+]

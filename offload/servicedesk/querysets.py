@@ -1,0 +1,87 @@
+"""Tenant-scoped querysets of the service desk.
+
+Tenant isolation itself comes from `offload.tenancy.scoping` (MSP, client, and the requester for
+a client user). Some rows need one more rule that depends on *who* reads, not *whose* the row is:
+clients never read internal notes (nor the attachments on them) and never read time entries
+(Zammad #4739 showed customers their accounted time). That rule lives here, in the default
+manager, so no list, count, prefetch or attachment download can forget it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from offload.servicedesk.choices import DONE_STATUSES, OPEN_STATUSES, Visibility
+from offload.tenancy.scoping import Scope, TenantManager, TenantQuerySet, current_scope
+
+
+def readable_visibilities(scope: Scope) -> frozenset[str] | None:
+    """Entry visibilities `scope` may read; None when nothing is hidden (system, provider staff)."""
+    if scope.is_system or scope.kind == "provider":
+        return None
+    if scope.kind == "msp":
+        return frozenset({Visibility.PUBLIC, Visibility.MSP_INTERNAL})
+    return frozenset({Visibility.PUBLIC})
+
+
+class NarrowedQuerySet(TenantQuerySet):
+    """A TenantQuerySet that adds `narrowing(scope)` to the tenant predicate, just as lazily."""
+
+    def narrowing(self, scope: Scope) -> Q | None:
+        return None
+
+    @property  # type: ignore[override]
+    def query(self) -> Any:
+        pending = self._scope_pending
+        query = super().query
+        if pending:
+            extra = self.narrowing(current_scope())
+            if extra is not None:
+                query.add_q(extra)
+        return query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        TenantQuerySet.query.fset(self, value)  # type: ignore[attr-defined]
+
+
+class TicketQuerySet(TenantQuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def done(self) -> TicketQuerySet:
+        return self.filter(status__in=DONE_STATUSES)
+
+    def for_queue(self) -> TicketQuerySet:
+        """What a queue row shows, in the relations it needs (one query per page)."""
+        return self.select_related("client", "contact", "assignee", "team", "category")
+
+
+class TicketEntryQuerySet(NarrowedQuerySet):
+    visibility_path = "visibility"
+
+    def narrowing(self, scope: Scope) -> Q | None:
+        allowed = readable_visibilities(scope)
+        return None if allowed is None else Q(**{f"{self.visibility_path}__in": allowed})
+
+    def public(self) -> TicketEntryQuerySet:
+        return self.filter(**{self.visibility_path: Visibility.PUBLIC})
+
+
+class AttachmentQuerySet(TicketEntryQuerySet):
+    visibility_path = "entry__visibility"
+
+
+class StaffOnlyQuerySet(NarrowedQuerySet):
+    """Rows only staff read (time entries): a client scope sees none of them."""
+
+    def narrowing(self, scope: Scope) -> Q | None:
+        return Q(pk__in=[]) if scope.kind in {"client", "anonymous"} else None
+
+
+TicketManager = TenantManager.from_queryset(TicketQuerySet)
+TicketEntryManager = TenantManager.from_queryset(TicketEntryQuerySet)
+AttachmentManager = TenantManager.from_queryset(AttachmentQuerySet)
+StaffOnlyManager = TenantManager.from_queryset(StaffOnlyQuerySet)
