@@ -258,3 +258,13 @@ def test_client_detail_tabs_list_its_records(as_role, world):
         "Alpha One Laptop",
         "Alpha One Server",
     }
+
+
+@pytest.mark.parametrize("key", ["client_admin", "client_user"])
+def test_client_people_never_see_audit_history(as_role, world, key):
+    """History is for staff: a client's own people cannot open it, not even for their own client."""
+    a1 = world.clients["a1"]
+    contact = world.contacts["a1"][0]
+    http = as_role(key)
+    assert http.get(f"/clients/{a1.pk}/", {"tab": "history"}).status_code == 403
+    assert http.get(f"/contacts/{contact.pk}/", {"tab": "history"}).status_code == 403
