@@ -15,7 +15,7 @@ from pydantic import Field
 
 from offload.alerts.normalize.common import (
     Payload,
-    Scalar,
+    ScalarField,
     clean_labels,
     clip,
     first_present,
@@ -39,17 +39,16 @@ from offload.alerts.normalize.types import (
 from offload.alerts.normalize.valuestring import parse_value_string
 
 HOST_LABELS = ("instance", "host", "hostname", "nodename", "node", "server")
-Time = str | float | None
 
 
 class AmAlert(Payload):
     """One alert inside an Alertmanager (or Grafana unified) notification."""
 
     status: str | None = None
-    labels: dict[str, Scalar] = Field(default_factory=dict)
-    annotations: dict[str, Scalar] | None = None
-    startsAt: Time = None
-    endsAt: Time = None
+    labels: dict[str, ScalarField] = Field(default_factory=dict)
+    annotations: dict[str, ScalarField] | None = None
+    startsAt: ScalarField = None
+    endsAt: ScalarField = None
     generatorURL: str | None = None
     fingerprint: str | None = None
     # Grafana unified alerting only:
@@ -62,14 +61,14 @@ class AmAlert(Payload):
 class AmWebhook(Payload):
     """The notification envelope: one aggregation group, its common labels and its alerts."""
 
-    version: str | int | None = None
+    version: ScalarField = None
     groupKey: str | None = None
     truncatedAlerts: int | None = None
     status: str | None = None
     receiver: str | None = None
-    groupLabels: dict[str, Scalar] | None = None
-    commonLabels: dict[str, Scalar] | None = None
-    commonAnnotations: dict[str, Scalar] | None = None
+    groupLabels: dict[str, ScalarField] | None = None
+    commonLabels: dict[str, ScalarField] | None = None
+    commonAnnotations: dict[str, ScalarField] | None = None
     externalURL: str | None = None
     alerts: list[Any]
     # Grafana unified alerting only:
@@ -109,7 +108,7 @@ def normalize_am_envelope(
         problems.append(f"{truncated} alerts were truncated by the sender (max_alerts)")
     alerts = []
     for index, item in enumerate(envelope.alerts):
-        alert = validate(AmAlert, item, what=f"{what} alerts.{index}")
+        alert = validate(AmAlert, item, what=what, at=f"alerts.{index}")
         alerts.append(
             _normalize_alert(
                 alert,
@@ -143,7 +142,11 @@ def _normalize_alert(
     problems: list[str] = []
     labels = clean_labels(alert.labels, limits=limits, what="labels", problems=problems)
     annotations = clean_labels(
-        alert.annotations or envelope.commonAnnotations, limits=limits, what="annotations", problems=problems
+        alert.annotations or envelope.commonAnnotations,
+        limits=limits,
+        what="annotations",
+        problems=problems,
+        value_limit=limits.max_description,
     )
     if alert.fingerprint and alert.fingerprint.strip():
         fingerprint = clip(alert.fingerprint.strip(), limits.max_key, "fingerprint", problems)

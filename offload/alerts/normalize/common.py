@@ -8,15 +8,25 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 
 from offload.alerts.normalize.types import AlertPayloadError, HostRef, Limits, Severity
 
 Scalar = str | int | float | bool | None
+
+
+def _check_scalar(value: object) -> Scalar:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("should be a string, number, boolean or null")
+
+
+# A JSON scalar, validated as one type so an error names the field, not every union member.
+ScalarField = Annotated[Scalar, PlainValidator(_check_scalar)]
 
 
 class Payload(BaseModel):
@@ -41,14 +51,17 @@ def parse_json(body: bytes | str, *, limits: Limits, what: str) -> Any:
         raise AlertPayloadError(f"{what} payload is not valid JSON: {exc}", code="invalid_json") from None
 
 
-def validate[M: BaseModel](model: type[M], data: object, *, what: str) -> M:
-    """Validate `data` as `model`, turning pydantic's error into AlertPayloadError with its details."""
+def validate[M: BaseModel](model: type[M], data: object, *, what: str, at: str = "") -> M:
+    """Validate `data` as `model`, turning pydantic's error into AlertPayloadError with its details.
+
+    `at` is where `data` sits in the whole body (e.g. "alerts.3"), for the message.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         details = exc.errors(include_url=False, include_input=False, include_context=False)
         first = details[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(body)"
+        where = ".".join([at] * bool(at) + [str(part) for part in first["loc"]]) or "(body)"
         more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
         raise AlertPayloadError(
             f"{what} payload is invalid: {where}: {first['msg']}{more}",
@@ -81,7 +94,12 @@ def scalar_text(value: Scalar) -> str:
 
 
 def clean_labels(
-    raw: Mapping[str, Scalar] | None, *, limits: Limits, what: str, problems: list[str]
+    raw: Mapping[str, Scalar] | None,
+    *,
+    limits: Limits,
+    what: str,
+    problems: list[str],
+    value_limit: int | None = None,
 ) -> dict[str, str]:
     """Labels as str → str within the count and length bounds; the first ones (by name) are kept."""
     if not raw:
@@ -93,7 +111,9 @@ def clean_labels(
     labels: dict[str, str] = {}
     for name in names:
         key = clip(name, limits.max_label_name, f"{what} name", problems)
-        labels[key] = clip(scalar_text(raw[name]), limits.max_label_value, f"{what} {key!r}", problems)
+        labels[key] = clip(
+            scalar_text(raw[name]), value_limit or limits.max_label_value, f"{what} {key!r}", problems
+        )
     return labels
 
 
@@ -113,7 +133,7 @@ _RFC3339 = re.compile(
 _EPOCH_MS_THRESHOLD = 100_000_000_000  # larger epoch numbers are milliseconds (year 5138+ in s)
 
 
-def parse_time(value: str | float | None, what: str, problems: list[str]) -> datetime | None:
+def parse_time(value: Scalar, what: str, problems: list[str]) -> datetime | None:
     """An aware UTC datetime from RFC 3339 (any precision, any offset) or epoch seconds/ms.
 
     Go's zero time (year 1, Alertmanager's "not ended") and unparseable values give None; the

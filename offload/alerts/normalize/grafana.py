@@ -16,6 +16,7 @@ from offload.alerts.normalize.alertmanager import HOST_LABELS, normalize_am_enve
 from offload.alerts.normalize.common import (
     Payload,
     Scalar,
+    ScalarField,
     clean_labels,
     clip,
     derived_key,
@@ -23,6 +24,7 @@ from offload.alerts.normalize.common import (
     join_key,
     map_severity,
     normalize_host,
+    scalar_text,
     validate,
 )
 from offload.alerts.normalize.types import (
@@ -49,23 +51,23 @@ class EvalMatch(Payload):
     """One series that matched a legacy alert rule's condition."""
 
     value: float | None = None
-    metric: str | None = None
-    tags: dict[str, Scalar] | None = None
+    metric: ScalarField = None
+    tags: dict[str, ScalarField] | None = None
 
 
 class LegacyGrafanaAlert(Payload):
     """A legacy (pre-unified) Grafana dashboard alert notification."""
 
     state: str
-    ruleId: int | str | None = None
+    ruleId: ScalarField = None
     ruleName: str | None = None
     ruleUrl: str | None = None
     title: str | None = None
     message: str | None = None
-    orgId: int | str | None = None
-    dashboardId: int | str | None = None
-    panelId: int | str | None = None
-    tags: dict[str, Scalar] | None = None
+    orgId: ScalarField = None
+    dashboardId: ScalarField = None
+    panelId: ScalarField = None
+    tags: dict[str, ScalarField] | None = None
     evalMatches: list[EvalMatch] = Field(default_factory=list, max_length=10_000)
 
 
@@ -120,7 +122,7 @@ def _normalize_legacy(data: object, *, received_at: datetime, limits: Limits) ->
         problems.append(f"evalMatches: only the first {MAX_EVAL_MATCHES} of {len(alert.evalMatches)} kept")
     host = _common_host(matches, labels, problems)
     values = {
-        clip(m.metric or str(i), limits.max_label_name, "evalMatches metric", problems): m.value
+        clip(scalar_text(m.metric) or str(i), limits.max_label_name, "evalMatches metric", problems): m.value
         for i, m in enumerate(matches)
     }
     summary = first_present(alert.ruleName, alert.title) or "Grafana alert"

@@ -22,6 +22,7 @@ from pydantic import Field
 from offload.alerts.normalize.common import (
     Payload,
     Scalar,
+    ScalarField,
     clean_labels,
     clip,
     derived_key,
@@ -54,7 +55,7 @@ class PdPayload(Payload):
     summary: str | None = None
     source: str | None = None
     severity: str | None = None
-    timestamp: str | float | None = None
+    timestamp: ScalarField = None
     component: str | None = None
     group: str | None = None
     class_: str | None = Field(default=None, alias="class")
@@ -65,7 +66,7 @@ class PdEvent(Payload):
     """One Events-v2-shaped event."""
 
     event_action: str
-    dedup_key: str | int | None = None
+    dedup_key: ScalarField = None
     payload: PdPayload | None = None
     client: str | None = None
     client_url: str | None = None

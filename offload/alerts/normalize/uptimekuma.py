@@ -21,6 +21,8 @@ from pydantic import Field
 
 from offload.alerts.normalize.common import (
     Payload,
+    Scalar,
+    ScalarField,
     clean_labels,
     clip,
     first_present,
@@ -41,7 +43,7 @@ from offload.alerts.normalize.types import (
     SourceKind,
 )
 
-Text = str | int | float | None
+Text = ScalarField
 _HAS_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$")
 _STATUSES: dict[str, tuple[AlertStatus, Severity]] = {
     "0": (AlertStatus.FIRING, Severity.CRITICAL),
@@ -61,7 +63,7 @@ class KumaHeartbeat(Payload):
     """One check result: the state change that triggered the notification."""
 
     monitorID: Text = None
-    status: Text | bool = None
+    status: Text = None
     time: Text = None
     msg: Text = None
     ping: float | None = None
@@ -90,7 +92,7 @@ class KumaWebhook(Payload):
     msg: Text = Field(default=None)
 
 
-def _text(value: Text | bool) -> str | None:
+def _text(value: Scalar) -> str | None:
     text = scalar_text(value).strip() if value is not None else ""
     return text or None
 

@@ -41,6 +41,7 @@ from pydantic import Field
 from offload.alerts.normalize.common import (
     Payload,
     Scalar,
+    ScalarField,
     clean_labels,
     clip,
     first_present,
@@ -62,7 +63,7 @@ from offload.alerts.normalize.types import (
     SourceKind,
 )
 
-Text = str | int | float | None
+Text = ScalarField
 _UNEXPANDED = re.compile(r"^\{[A-Z0-9_.$#]+\}$|^\*UNKNOWN\*$")
 _ZABBIX_DATE = re.compile(r"^\d{4}\.\d{2}\.\d{2}$")
 
@@ -84,7 +85,7 @@ class ZabbixEvent(Payload):
     recovery_date: Text = None
     recovery_time: Text = None
     timezone: Text = None
-    tags: str | list[dict[str, Scalar]] | None = Field(default=None)
+    tags: str | list[dict[str, ScalarField]] | None = Field(default=None)
     opdata: Text = None
 
 
