@@ -54,3 +54,9 @@ def fail_with_default_policy() -> None:
 def succeed() -> str:
     """Return at once."""
     return "ok"
+
+
+@task(max_attempts=3, backoff_base=1000)
+def stopped_midway() -> None:
+    """Behave like a worker told to stop at once while this task runs (second Ctrl-C)."""
+    raise SystemExit(1)

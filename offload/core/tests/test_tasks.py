@@ -136,6 +136,17 @@ def test_retry_waits_for_the_backoff_delay_from_the_default_policy(settings):
     assert len(row(result).worker_ids) == 2
 
 
+def test_a_task_interrupted_by_a_forced_stop_is_requeued_at_once():
+    """A forced stop mid-task lets the worker exit, and the task is READY again without backoff."""
+    result = sample.stopped_midway.enqueue()
+    with pytest.raises(SystemExit):
+        drain()
+    db_result = row(result)
+    assert db_result.status == TaskResultStatus.READY
+    assert db_result.run_after <= timezone.now()
+    assert TaskAttempt.objects.get(task_result_id=result.id).outcome == AttemptOutcome.INTERRUPTED
+
+
 def test_enqueue_inside_a_rolled_back_transaction_leaves_no_task():
     """Enqueueing is part of the business transaction: if it rolls back, the task never existed."""
 
