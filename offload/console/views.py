@@ -46,7 +46,9 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("membership", "")
     if not raw.isdigit():
         raise Http404("No such membership.")
-    membership = Membership.objects.filter(pk=int(raw), user=request.user, is_active=True).first()
+    user = request.user
+    assert user.is_authenticated  # login_required
+    membership = Membership.objects.filter(pk=int(raw), user=user, is_active=True).first()
     if membership is None:
         raise Http404("No such membership.")
     request.session[SESSION_KEY] = membership.pk

@@ -6,6 +6,7 @@ client a limited technician may not see) answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -15,7 +16,7 @@ from offload.tenancy.models import Asset, Client, Contact, Site
 def _get_or_404[M: Model](queryset: QuerySet[M], pk: object) -> M:
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
 
 

@@ -89,7 +89,7 @@ def _search(queryset: QuerySet, q: str, fields: tuple[str, ...]) -> QuerySet:
     return queryset
 
 
-def _count_of(model: type, *, client_field: str = "client") -> Coalesce:
+def _count_of(model: type[Site | Contact | Asset], *, client_field: str = "client") -> Coalesce:
     """Scoped count of `model` rows per client, as a correlated subquery (no row multiplication)."""
     counted = (
         model._default_manager.filter(**{client_field: OuterRef("pk")})

@@ -21,7 +21,7 @@ class EmailDomainsField(forms.CharField):
             return ", ".join(value)
         return value
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value) -> list[str]:  # type: ignore[override]  # a list, not a str
         text = super().to_python(value) or ""
         domains = [d.strip().lower().lstrip("@") for d in text.replace(",", " ").split() if d.strip()]
         for domain in domains:
@@ -60,10 +60,10 @@ class _ClientRecordForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["client"]
         else:
-            self.fields["client"].queryset = Client.objects.filter(is_active=True)
+            _choice(self, "client").queryset = Client.objects.filter(is_active=True)
         for name in ("site", "contact"):
             if name in self.fields:
-                self.fields[name].label_from_instance = _with_client
+                _choice(self, name).label_from_instance = _with_client  # type: ignore[method-assign]
 
     def chosen_client(self) -> Client | None:
         return self.cleaned_data.get("client") if not self.instance.pk else self.instance.client
@@ -78,6 +78,12 @@ class _ClientRecordForm(forms.ModelForm):
     def changes(self) -> dict:
         """The submitted values, keyed by model field, as services take them (client aside)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "client"}
+
+
+def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
 
 
 def _with_client(obj) -> str:
@@ -107,9 +113,9 @@ class ContactForm(_ClientRecordForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.select_related("client")
+        _choice(self, "site").queryset = Site.objects.select_related("client")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict | None:
         cleaned = super().clean()
         self._check_same_client("site")
         return cleaned
@@ -135,10 +141,10 @@ class AssetForm(_ClientRecordForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.select_related("client")
-        self.fields["contact"].queryset = Contact.objects.select_related("client")
+        _choice(self, "site").queryset = Site.objects.select_related("client")
+        _choice(self, "contact").queryset = Contact.objects.select_related("client")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict | None:
         cleaned = super().clean()
         self._check_same_client("site", "contact")
         return cleaned

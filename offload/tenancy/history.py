@@ -29,10 +29,16 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
+def _field(model: type[models.Model], name: str) -> models.Field:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # history diffs name concrete fields only
+    return model_field
+
+
 def _display(model: type[models.Model], name: str, value: Any, names: dict[tuple[type, Any], str]) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    model_field = model._meta.get_field(name)
+    model_field = _field(model, name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.ForeignKey):
@@ -64,14 +70,15 @@ def history_of(obj: models.Model, *, limit: int = HISTORY_LIMIT) -> tuple[list[H
             changes = [c for c in delta.changes if c.field not in IGNORED_FIELDS]
         deltas.append((record, changes))
 
-    wanted: dict[type, set[Any]] = {}
+    wanted: dict[Any, set[Any]] = {}
     for _record, changes in deltas:
         for change in changes:
-            model_field = model._meta.get_field(change.field)
+            model_field = _field(model, change.field)
             if isinstance(model_field, models.ForeignKey):
                 ids = wanted.setdefault(model_field.related_model, set())
                 ids.update(v for v in (change.old, change.new) if v is not None)
     names: dict[tuple[type, Any], str] = {}
+    related: Any
     for related, ids in wanted.items():
         for row in related._default_manager.filter(pk__in=ids):
             names[(related, row.pk)] = str(row)
@@ -86,7 +93,7 @@ def history_of(obj: models.Model, *, limit: int = HISTORY_LIMIT) -> tuple[list[H
                 action=ACTIONS.get(record.history_type, record.history_type),
                 changes=[
                     FieldChange(
-                        label=str(model._meta.get_field(c.field).verbose_name).capitalize(),
+                        label=str(_field(model, c.field).verbose_name).capitalize(),
                         old=_display(model, c.field, c.old, names),
                         new=_display(model, c.field, c.new, names),
                     )

@@ -100,7 +100,7 @@ def _write(request: HttpRequest, form, write: Callable[[], Model], *, created: b
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return None
     verb = "added" if created else "saved"
-    messages.success(request, f"{obj._meta.verbose_name.capitalize()} “{obj}” {verb}.")
+    messages.success(request, f"{str(obj._meta.verbose_name).capitalize()} “{obj}” {verb}.")
     return obj
 
 
@@ -161,7 +161,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif tab == "history":
         context["history"], context["history_has_more"] = history_of(client)
     else:
-        counted = filtersets.clients_with_counts().get(pk=client.pk)
+        counted: Any = filtersets.clients_with_counts().get(pk=client.pk)
         context["counts"] = {
             "sites": counted.site_count,
             "contacts": counted.contact_count,
@@ -304,7 +304,7 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 _FORMS = {"site": SiteForm, "contact": ContactForm, "asset": AssetForm}
 _ACCESS = {"site": access_site, "contact": access_contact, "asset": access_asset}
-_CREATE = {
+_CREATE: dict[str, Callable[..., Model]] = {
     "site": site_services.create_site,
     "contact": contact_services.create_contact,
     "asset": asset_services.create_asset,
