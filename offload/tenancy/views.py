@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from offload.core.errors import DomainError
@@ -71,9 +72,11 @@ def _list(
     """A list page, or only its rows when htmx asks (search as you type, "show more")."""
     page = filtersets.paginate(queryset, keys=keys, cursor=request.GET.get("after", ""))
     context |= {"page": page, "q": request.GET.get("q", "")[: filtersets.MAX_SEARCH_LENGTH]}
-    if request.headers.get("HX-Request") == "true":
-        return render(request, f"{template}#rows", context)
-    return render(request, template, context)
+    rows_only = request.headers.get("HX-Request") == "true"
+    response = render(request, f"{template}#rows" if rows_only else template, context)
+    # Same URL, two bodies: caches must keep the rows apart from the page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _q(request: HttpRequest) -> str:
