@@ -16,6 +16,7 @@ from pydantic import Field
 from offload.alerts.normalize.common import (
     Payload,
     ScalarField,
+    bounded_key,
     clean_labels,
     clip,
     first_present,
@@ -99,7 +100,7 @@ def normalize_am_envelope(
     problems: list[str] = []
     if source is SourceKind.ALERTMANAGER and envelope.version is not None and str(envelope.version) != "4":
         problems.append(f"version {str(envelope.version)[:20]!r}, expected '4'")
-    group_key = clip(envelope.groupKey, limits.max_key, "groupKey", problems) if envelope.groupKey else None
+    group_key = bounded_key(envelope.groupKey, limits, "groupKey", problems) if envelope.groupKey else None
     truncated = envelope.truncatedAlerts or 0
     if truncated < 0:
         problems.append(f"truncatedAlerts is negative ({truncated}), ignored")
@@ -149,7 +150,7 @@ def _normalize_alert(
         value_limit=limits.max_description,
     )
     if alert.fingerprint and alert.fingerprint.strip():
-        fingerprint = clip(alert.fingerprint.strip(), limits.max_key, "fingerprint", problems)
+        fingerprint = bounded_key(alert.fingerprint.strip(), limits, "fingerprint", problems)
         derived = False
     else:
         fingerprint = labelset_fingerprint(labels)
@@ -187,7 +188,7 @@ def _normalize_alert(
         labels=labels,
         annotations=annotations,
         host=host,
-        condition_key=clip(condition_key, limits.max_key, "condition key", problems),
+        condition_key=bounded_key(condition_key, limits, "condition key", problems),
         group_key=group_key,
         starts_at=starts_at,
         ends_at=ends_at,

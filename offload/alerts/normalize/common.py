@@ -298,6 +298,20 @@ def derived_key(*parts: Scalar) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
+def bounded_key(text: str, limits: Limits, what: str, problems: list[str]) -> str:
+    """A key (fingerprint, condition, group) within max_key that stays unique: an overlong one keeps
+    its start and gets a hash of the whole appended, so two long keys never collide by truncation."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        problems.append(f"{what}: NUL characters removed")
+    if len(text) <= limits.max_key:
+        return text
+    problems.append(f"{what}: {len(text)} characters, shortened with a hash")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    keep = max(limits.max_key - len(digest) - 1, 0)
+    return f"{text[:keep]}~{digest}" if keep else digest[: limits.max_key]
+
+
 def join_key(*parts: str | None) -> str:
     """A readable colon-joined key (condition keys), with empty parts dropped."""
     return ":".join(p for p in parts if p)

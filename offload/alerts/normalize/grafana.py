@@ -17,6 +17,7 @@ from offload.alerts.normalize.common import (
     Payload,
     Scalar,
     ScalarField,
+    bounded_key,
     clean_labels,
     clip,
     derived_key,
@@ -140,7 +141,9 @@ def _normalize_legacy(data: object, *, received_at: datetime, limits: Limits) ->
                 labels=labels,
                 annotations={},
                 host=host,
-                condition_key=join_key("grafana-legacy", "rule", *ids),
+                condition_key=bounded_key(
+                    join_key("grafana-legacy", "rule", *ids), limits, "condition key", problems
+                ),
                 group_key=None,
                 starts_at=received_at,
                 ends_at=received_at if status is AlertStatus.RESOLVED else None,

@@ -23,6 +23,7 @@ from offload.alerts.normalize.common import (
     Payload,
     Scalar,
     ScalarField,
+    bounded_key,
     clean_labels,
     clip,
     derived_key,
@@ -101,7 +102,7 @@ def normalize_pagerduty(data: object, *, received_at: datetime, limits: Limits) 
             "pagerduty", body.source, body.component, body.group, body.class_, body.summary
         )
         derived = True
-    dedup_key = clip(dedup_key, limits.max_key, "dedup_key", problems)
+    dedup_key = bounded_key(dedup_key, limits, "dedup_key", problems)
     labels = clean_labels(_labels(body), limits=limits, what="labels", problems=problems)
     details = _details(body.custom_details, limits=limits, problems=problems)
     moment = parse_time(body.timestamp, "payload.timestamp", problems) or received_at
@@ -126,8 +127,10 @@ def normalize_pagerduty(data: object, *, received_at: datetime, limits: Limits) 
                 labels=labels,
                 annotations=details,
                 host=host,
-                condition_key=join_key("pagerduty", dedup_key),
-                group_key=clip(body.group, limits.max_key, "group", problems) if body.group else None,
+                condition_key=bounded_key(
+                    join_key("pagerduty", dedup_key), limits, "condition key", problems
+                ),
+                group_key=bounded_key(body.group, limits, "group", problems) if body.group else None,
                 starts_at=moment,
                 ends_at=moment if status is AlertStatus.RESOLVED else None,
                 raw_ref="",

@@ -23,6 +23,7 @@ from offload.alerts.normalize.common import (
     Payload,
     Scalar,
     ScalarField,
+    bounded_key,
     clean_labels,
     clip,
     first_present,
@@ -160,7 +161,7 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
         alerts=[
             NormalizedAlert(
                 source=SourceKind.UPTIME_KUMA,
-                fingerprint=clip(join_key("uptime-kuma", identity), limits.max_key, "monitor", problems),
+                fingerprint=bounded_key(join_key("uptime-kuma", identity), limits, "monitor", problems),
                 fingerprint_derived=False,
                 status=status,
                 severity=severity,
@@ -169,8 +170,8 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
                 labels=labels,
                 annotations={},
                 host=host,
-                condition_key=clip(
-                    join_key("uptime-kuma", "monitor", identity), limits.max_key, "key", problems
+                condition_key=bounded_key(
+                    join_key("uptime-kuma", "monitor", identity), limits, "condition key", problems
                 ),
                 group_key=None,
                 starts_at=moment,

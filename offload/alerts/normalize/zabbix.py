@@ -42,6 +42,7 @@ from offload.alerts.normalize.common import (
     Payload,
     Scalar,
     ScalarField,
+    bounded_key,
     clean_labels,
     clip,
     first_present,
@@ -164,7 +165,7 @@ def normalize_zabbix(data: object, *, received_at: datetime, limits: Limits) -> 
         alerts=[
             NormalizedAlert(
                 source=SourceKind.ZABBIX,
-                fingerprint=clip(event_id, limits.max_key, "event.id", problems),
+                fingerprint=bounded_key(event_id, limits, "event.id", problems),
                 fingerprint_derived=False,
                 status=status,
                 severity=map_severity(severity_word, default=Severity.WARNING, problems=problems),
@@ -173,7 +174,7 @@ def normalize_zabbix(data: object, *, received_at: datetime, limits: Limits) -> 
                 labels=labels,
                 annotations={},
                 host=host,
-                condition_key=clip(condition_key, limits.max_key, "condition key", problems),
+                condition_key=bounded_key(condition_key, limits, "condition key", problems),
                 group_key=None,
                 starts_at=starts_at,
                 ends_at=ends_at,
@@ -203,7 +204,7 @@ def _event_id(event: ZabbixEvent, status: AlertStatus, limits: Limits, problems:
     """The id of this notification's own event: the recovery event for a recovery."""
     recovery = _text(event.recovery_id)
     if status is AlertStatus.RESOLVED and recovery:
-        return clip(recovery, limits.max_key, "event.recovery_id", problems)
+        return bounded_key(recovery, limits, "event.recovery_id", problems)
     return None
 
 

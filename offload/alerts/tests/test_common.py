@@ -6,8 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from offload.alerts.normalize import Severity
-from offload.alerts.normalize.common import labelset_fingerprint, map_severity, normalize_host, parse_time
+from offload.alerts.normalize import Limits, Severity
+from offload.alerts.normalize.common import (
+    bounded_key,
+    labelset_fingerprint,
+    map_severity,
+    normalize_host,
+    parse_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +114,15 @@ def test_labelset_fingerprint_is_alertmanagers():
     assert labelset_fingerprint({}) == "cbf29ce484222325"
     assert labelset_fingerprint({"a": "1", "b": "2"}) == labelset_fingerprint({"b": "2", "a": "1"})
     assert labelset_fingerprint({"a": "1"}) != labelset_fingerprint({"a": "2"})
+
+
+def test_overlong_keys_are_shortened_without_colliding():
+    """Two long keys that share their first max_key characters still get different bounded keys."""
+    limits = Limits(max_key=40)
+    problems: list[str] = []
+    first = bounded_key("k" * 100 + "1", limits, "key", problems)
+    second = bounded_key("k" * 100 + "2", limits, "key", problems)
+    assert len(first) == len(second) == 40
+    assert first != second
+    assert bounded_key("short", limits, "key", problems) == "short"
+    assert len(problems) == 2
