@@ -3,6 +3,7 @@ fingerprints and bounded text."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -104,16 +105,30 @@ def clean_labels(
     """Labels as str → str within the count and length bounds; the first ones (by name) are kept."""
     if not raw:
         return {}
+    value_limit = value_limit or limits.max_label_value
+    if len(raw) <= limits.max_labels:
+        # The common case (string labels within bounds) without per-label calls: storms are hot.
+        labels: dict[str, str] = {}
+        for name, value in raw.items():
+            if (
+                type(value) is not str
+                or len(value) > value_limit
+                or len(name) > limits.max_label_name
+                or "\x00" in value
+                or "\x00" in name
+            ):
+                break
+            labels[name] = value
+        else:
+            return labels
     names = sorted(raw)
     if len(names) > limits.max_labels:
         problems.append(f"{what}: {len(names) - limits.max_labels} of {len(names)} dropped (too many)")
         names = names[: limits.max_labels]
-    labels: dict[str, str] = {}
+    labels = {}
     for name in names:
         key = clip(name, limits.max_label_name, f"{what} name", problems)
-        labels[key] = clip(
-            scalar_text(raw[name]), value_limit or limits.max_label_value, f"{what} {key!r}", problems
-        )
+        labels[key] = clip(scalar_text(raw[name]), value_limit, f"{what} {key!r}", problems)
     return labels
 
 
@@ -148,16 +163,28 @@ def parse_time(value: Scalar, what: str, problems: list[str]) -> datetime | None
         return None
     if text.isdigit():
         return _from_epoch(int(text), what, problems)
-    match = _RFC3339.match(text)
-    if not match:
+    if len(text) > 64:
         problems.append(f"{what}: unreadable time {text[:40]!r}")
         return None
+    moment, problem = _parse_text_time(text)
+    if problem:
+        problems.append(f"{what}: {problem}")
+    return moment
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text_time(text: str) -> tuple[datetime | None, str | None]:
+    """RFC 3339 text → (UTC time or None, problem or None); cached, as a batch repeats its times."""
+    match = _RFC3339.match(text)
+    if not match:
+        return None, f"unreadable time {text[:40]!r}"
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     if int(year) <= 1:
-        return None
+        return None, None
     micro = int((fraction or "0")[:6].ljust(6, "0"))
+    problem = None
     if offset is None:
-        problems.append(f"{what}: time without UTC offset, taken as UTC")
+        problem = "time without UTC offset, taken as UTC"
         tz = UTC
     elif offset in ("Z", "z", "UTC"):
         tz = UTC
@@ -167,16 +194,14 @@ def parse_time(value: Scalar, what: str, problems: list[str]) -> datetime | None
         try:
             tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
         except ValueError:
-            problems.append(f"{what}: impossible UTC offset {offset!r}")
-            return None
+            return None, f"impossible UTC offset {offset!r}"
     try:
         moment = datetime(
             int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59), micro, tzinfo=tz
         )
-        return moment.astimezone(UTC)
+        return moment.astimezone(UTC), problem
     except (ValueError, OverflowError):
-        problems.append(f"{what}: impossible time {text[:40]!r}")
-        return None
+        return None, f"impossible time {text[:40]!r}"
 
 
 def _from_epoch(value: float, what: str, problems: list[str]) -> datetime | None:
@@ -200,33 +225,41 @@ def normalize_host(raw: str | None, problems: list[str]) -> HostRef | None:
     """A host name or IP from an instance label, URL or `host:port`, ready for asset matching."""
     if raw is None:
         return None
-    text = raw.strip()
+    text = raw.strip()[:2048]
     if not text:
         return None
+    host, problem = _read_host(text)
+    if problem:
+        problems.append(problem)
+    return host
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_host(text: str) -> tuple[HostRef | None, str | None]:
+    """normalize_host's work, cached: the same instances recur in every notification."""
     candidate = _host_part(text)
     if candidate is None:
-        problems.append(f"host: cannot read a host name from {text[:80]!r}")
-        return None
+        return None, f"host: cannot read a host name from {text[:80]!r}"
     if "%" in candidate:  # an IPv6 zone id (fe80::1%eth0) says nothing about the asset
         candidate = candidate.split("%", 1)[0]
-    try:
-        address = ipaddress.ip_address(candidate)
-    except ValueError:
-        pass
-    else:
-        name = address.compressed
-        return HostRef(raw=text[:255], name=name, short=name, is_ip=True)
+    if ":" in candidate or candidate.replace(".", "").isdigit():  # only these can be IP addresses
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            pass
+        else:
+            name = address.compressed
+            return HostRef(raw=text[:255], name=name, short=name, is_ip=True), None
+    invalid = f"host: not a valid host name {text[:80]!r}"
     name = candidate.rstrip(".").lower()
     if not name.isascii():
         try:
             name = name.encode("idna").decode("ascii")
         except UnicodeError:
-            problems.append(f"host: not a valid host name {text[:80]!r}")
-            return None
+            return None, invalid
     if len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.split(".")):
-        problems.append(f"host: not a valid host name {text[:80]!r}")
-        return None
-    return HostRef(raw=text[:255], name=name, short=name.split(".", 1)[0])
+        return None, invalid
+    return HostRef(raw=text[:255], name=name, short=name.split(".", 1)[0]), None
 
 
 def _host_part(text: str) -> str | None:
@@ -283,9 +316,15 @@ def labelset_fingerprint(labels: Mapping[str, str]) -> str:
 
     Derived fingerprints thus equal what a newer Alertmanager would have sent for the same alert.
     """
+    return _fingerprint_of(tuple(sorted(labels.items())))
+
+
+@functools.lru_cache(maxsize=8192)
+def _fingerprint_of(items: tuple[tuple[str, str], ...]) -> str:
+    """FNV-1a over sorted (name, value) pairs; cached, as Alertmanager resends the same alerts."""
     digest = _FNV_OFFSET
-    for name in sorted(labels):
-        for part in (name, labels[name]):
+    for name, value in items:
+        for part in (name, value):
             for byte in part.encode():
                 digest = ((digest ^ byte) * _FNV_PRIME) & _MASK64
             digest = ((digest ^ 0xFF) * _FNV_PRIME) & _MASK64
