@@ -1,5 +1,6 @@
-"""Zabbix, through a webhook media type (zabbix_mediatype.js, next to this module) that posts this
-JSON body; every value may be a string, as Zabbix macros expand to text:
+"""Zabbix, through a webhook media type (zabbix_mediatype.js, next to this module: its header lists
+the media type parameters to define) that posts this JSON body; every value may be a string, as
+Zabbix macros expand to text:
 
     {
       "event": {

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from offload.alerts.normalize import AlertPayloadError, AlertStatus, Severity, SourceKind, normalize
+from offload.alerts.normalize import zabbix as zabbix_module
+from offload.alerts.normalize.zabbix import ZabbixEvent, ZabbixHost, ZabbixTrigger, ZabbixWebhook
 from offload.alerts.tests.payloads import (
     GRAFANA_LEGACY,
     GRAFANA_UNIFIED,
@@ -298,3 +302,17 @@ def test_pagerduty_bad_events_are_clear_errors(event, message):
     """Events PagerDuty itself would reject are AlertPayloadErrors saying why."""
     with pytest.raises(AlertPayloadError, match=message):
         normalize("pagerduty", body=json.dumps(event))
+
+
+def test_zabbix_media_type_script_sends_the_fields_the_model_reads():
+    """Every field the shipped media-type script sends is one the Zabbix model reads."""
+    script = (Path(zabbix_module.__file__).parent / "zabbix_mediatype.js").read_text()
+    sent = set(re.findall(r"^\s+(\w+): params\.\w+,?$", script, flags=re.MULTILINE))
+    known = {
+        *ZabbixEvent.model_fields,
+        *ZabbixTrigger.model_fields,
+        *ZabbixHost.model_fields,
+        *ZabbixWebhook.model_fields,
+    }
+    assert len(sent) > 20
+    assert sent <= known
