@@ -12,7 +12,11 @@ def test_import_contracts_are_kept():
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
         [str(lint_imports), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"import-linter found broken contracts:\n{report}"

@@ -1,0 +1,132 @@
+"""Extra rows for the isolation test, on top of the shared `world`.
+
+`seed_foreign_rows` adds rows with distinctive primary keys (9x0001…), so that an id put into a URL
+names exactly one foreign row and cannot also be the id of a row the viewer may see; `flood` adds
+a batch of rows foreign to one viewer, between two identical requests, to prove that foreign data
+changes nothing the viewer sees (not even a count).
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from offload.accounts.choices import Role
+from offload.accounts.testing import World
+from offload.accounts.tests.factories import MembershipFactory, UserFactory
+from offload.tenancy.models import Client, PortalHost
+from offload.tenancy.scoping import system_scope
+from offload.tenancy.tests import factories as tf
+
+# Distinct ranges, one per model, far above what the world's auto-increment ids reach.
+PK = {
+    "client": 910001,
+    "site": 920001,
+    "contact": 930001,
+    "asset": 940001,
+    "msp": 950001,
+    "brand": 960001,
+    "host": 970001,
+    "agreement": 980001,
+}
+
+
+def _pk(kind: str, n: int) -> int:
+    return PK[kind] + n
+
+
+def _client_rows(client: Client, n: int, label: str, *, site: bool = True) -> None:
+    """A site, two contacts and two assets (one assigned) at `client`, with distinctive ids."""
+    msp = client.msp
+    place = tf.SiteFactory(id=_pk("site", n), client=client, msp=msp, name=f"{label} Annex") if site else None
+    alice = tf.ContactFactory(
+        id=_pk("contact", 2 * n),
+        client=client,
+        msp=msp,
+        site=place,
+        first_name=f"{label} Carol",
+        last_name="Seed",
+    )
+    tf.ContactFactory(
+        id=_pk("contact", 2 * n + 1),
+        client=client,
+        msp=msp,
+        site=place,
+        first_name=f"{label} Dave",
+        last_name="Seed",
+    )
+    tf.AssetFactory(
+        id=_pk("asset", 2 * n),
+        client=client,
+        msp=msp,
+        site=place,
+        contact=alice,
+        name=f"{label} Printer",
+        serial_number=f"SN-{label.upper().replace(' ', '-')}",
+    )
+    tf.AssetFactory(id=_pk("asset", 2 * n + 1), client=client, msp=msp, site=place, name=f"{label} Router")
+
+
+def seed_foreign_rows(world: World) -> None:
+    """Rows foreign to some or all viewers, each kind of foreignness represented once."""
+    # Another MSP altogether, served by the other provider: foreign to everybody.
+    delta = tf.MSPFactory(id=_pk("msp", 0), name="FOREIGN Delta MSP", slug="delta", ticket_prefix="DELTA")
+    brand = tf.BrandFactory(
+        id=_pk("brand", 0), msp=delta, name="FOREIGN Delta Service Desk", portal_slug="delta"
+    )
+    tf.ServiceAgreementFactory(id=_pk("agreement", 0), provider=world.other_provider, msp=delta)
+    delta_one = tf.ClientFactory(id=_pk("client", 0), msp=delta, name="FOREIGN Delta One")
+    _client_rows(delta_one, 0, "FOREIGN Delta One")
+    # MSP B, a client provider P does not cover: foreign to everybody in the world.
+    bravo_three = tf.ClientFactory(id=_pk("client", 1), msp=world.msp_b, name="FOREIGN Bravo Three")
+    _client_rows(bravo_three, 1, "FOREIGN Bravo Three")
+    # MSP A's second client: foreign only to the limited technician and the client people of a1.
+    _client_rows(world.clients["a2"], 2, "Alpha Two")
+    # MSP A's first client, rows that belong to other people: foreign only to the client user.
+    _client_rows(world.clients["a1"], 3, "Alpha One", site=False)
+    with system_scope("portal host names for the seeded brands"):
+        PortalHost.objects.create(id=_pk("host", 0), msp=delta, brand=brand, hostname="support.delta.example")
+        PortalHost.objects.create(
+            id=_pk("host", 1), msp=world.msp_a, brand=world.msp_a.brand, hostname="support.acme.example"
+        )
+    # People of other tenants, whose names must not show up in staff lists.
+    for email, role, msp in [
+        ("delta.tech@delta.example", Role.TECHNICIAN, delta),
+        ("bravo.owner@bravo.example", Role.MSP_OWNER, world.msp_b),
+    ]:
+        user = UserFactory(email=email, first_name="Foreignperson", last_name=email.split("@")[0].title())
+        MembershipFactory(user=user, role=role, msp=msp)
+
+
+_flood_numbers = count(1)
+
+
+def flood(*, client_ids: set[int], full_msp_ids: set[int], own_client_id: int | None) -> None:
+    """Add foreign rows for one viewer: more rows at every client it does not see, a new client in
+    every MSP it does not fully see, and (for a client user) rows at its own client that are not its own."""
+    with system_scope("flood with foreign rows"):
+        clients = list(Client.objects.exclude(id__in=client_ids))
+        msps = {c.msp_id: c.msp for c in Client.objects.select_related("msp")}.values()
+    for client in clients:
+        _flood_client(client)
+    for msp in msps:
+        if msp.id not in full_msp_ids:
+            n = next(_flood_numbers)
+            _flood_client(tf.ClientFactory(msp=msp, name=f"FOREIGN Flood Client {n}"))
+    if own_client_id is not None:
+        with system_scope("the client user's own client"):
+            own = Client.objects.get(id=own_client_id)
+        n = next(_flood_numbers)
+        tf.ContactFactory(client=own, msp=own.msp, first_name=f"Flood Colleague {n}", last_name="Seed")
+        tf.AssetFactory(client=own, msp=own.msp, name=f"Flood Shared Device {n}")
+
+
+def _flood_client(client: Client) -> None:
+    n = next(_flood_numbers)
+    site = tf.SiteFactory(client=client, msp=client.msp, name=f"FOREIGN Flood Site {n}")
+    for i in range(3):
+        contact = tf.ContactFactory(
+            client=client, msp=client.msp, site=site, first_name=f"FOREIGN Flood {n}-{i}", last_name="Seed"
+        )
+        tf.AssetFactory(
+            client=client, msp=client.msp, site=site, contact=contact, name=f"FOREIGN Flood PC {n}-{i}"
+        )
