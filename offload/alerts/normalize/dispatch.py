@@ -58,6 +58,9 @@ def normalize(
     except ValueError:
         raise AlertPayloadError(f"unknown alert source {str(kind)[:40]!r}", code="unknown_source") from None
     what = _NAMES[source]
+    if isinstance(body, str):
+        # Text that cannot be UTF-8 (lone surrogates) must fail as a payload error, not later.
+        body = body.encode("utf-8", "surrogatepass")
     moment = received_at.astimezone(UTC) if received_at else datetime.now(UTC)
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if source is SourceKind.UPTIME_KUMA and not body.strip() and query:

@@ -100,6 +100,7 @@ def _text(value: Scalar) -> str | None:
 
 def query_to_body(query: Mapping[str, str]) -> dict[str, object]:
     """The GET variant's parameters, as the JSON body Kuma would have sent."""
+    query = {str(k): _storable(v) for k, v in query.items()}
     monitor_id = query.get("monitor_id") or query.get("monitorID") or query.get("id")
     heartbeat = {"monitorID": monitor_id, "status": query.get("status"), "time": query.get("time")}
     heartbeat["msg"] = query.get("msg")
@@ -110,6 +111,11 @@ def query_to_body(query: Mapping[str, str]) -> dict[str, object]:
         "hostname": query.get("hostname"),
     }
     return {"heartbeat": heartbeat, "monitor": monitor, "msg": query.get("msg")}
+
+
+def _storable(value: object) -> str:
+    """Query values as text UTF-8 can hold (a lone surrogate becomes "?")."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")
 
 
 def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits) -> NormalizedPayload:

@@ -168,12 +168,27 @@ def test_arbitrary_bytes(kind, body, content_type):
     run(kind, body, Limits(), content_type=content_type)
 
 
+# Any code point, lone surrogates included: str bodies may come from anywhere.
+any_text = st.text(alphabet=st.characters(exclude_categories=()), max_size=200)
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(KINDS),
+    body=any_text,
+    content_type=st.sampled_from([None, "application/x-www-form-urlencoded"]),
+)
+def test_arbitrary_text_bodies(kind, body, content_type):
+    """Text bodies, even ones UTF-8 cannot encode, give alerts or AlertPayloadError."""
+    run(kind, body, Limits(), content_type=content_type)
+
+
 @FUZZ
 @given(
     query=st.dictionaries(
         st.sampled_from(["monitor_id", "id", "name", "status", "msg", "url", "hostname", "time"])
         | st.text(max_size=5),
-        st.text(max_size=40),
+        st.sampled_from(["0", "1", "2", "3", "down", "up", "12"]) | any_text,
     )
 )
 def test_arbitrary_query_parameters(query):
