@@ -78,7 +78,7 @@ def bulk_update(
                     ticket=ticket,
                     actor=actor,
                     at=now,
-                    event=events.STATUS_CHANGED if before["status"] != after["status"] else events.ASSIGNED,
+                    event=events.ASSIGNED if assignee is not None else events.STATUS_CHANGED,
                     data={"bulk": True, "transition": transition or "assign", "from": before, "to": after},
                 )
             )

@@ -160,13 +160,13 @@ def attachment_limits() -> tuple[int, int]:
     )
 
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def clean_filename(name: str) -> str:
-    """A display name without paths or control characters, never empty."""
-    name = _UNSAFE_NAME.sub("_", name).strip().strip(".") or "attachment"
-    return name[-255:]
+    """The last part of a sender's file name, without control characters, never empty."""
+    name = _CONTROL.sub("", re.split(r"[/\\]", name)[-1]).strip().lstrip(".")
+    return (name or "attachment")[-255:]
 
 
 def add_attachment(
