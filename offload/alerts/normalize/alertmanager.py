@@ -177,6 +177,7 @@ def _normalize_alert(
     )
     values, value_problems = _values(alert)
     problems.extend(value_problems)
+    values = {clip(k, limits.max_label_name, "values key", problems): v for k, v in values.items()}
     return NormalizedAlert(
         source=source,
         fingerprint=fingerprint,

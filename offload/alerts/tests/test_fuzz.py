@@ -124,7 +124,10 @@ def assert_clean(result: object, limits: Limits) -> None:
         assert len(alert.summary) <= limits.max_summary
         assert len(alert.description) <= limits.max_description
         assert len(alert.labels) <= limits.max_labels
-        for text in [alert.summary, alert.description, *alert.labels, *alert.labels.values()]:
+        texts = [alert.summary, alert.description, alert.fingerprint, alert.condition_key, alert.group_key]
+        texts += [alert.source_url, alert.event_id, alert.host.raw if alert.host else None, *alert.values]
+        texts += [*alert.labels, *alert.labels.values(), *alert.annotations, *alert.annotations.values()]
+        for text in filter(None, texts):
             assert isinstance(text, str)
             assert "\x00" not in text
             text.encode()  # storable: no lone surrogates
@@ -133,7 +136,7 @@ def assert_clean(result: object, limits: Limits) -> None:
         if alert.host is not None:
             assert alert.host.name == alert.host.name.lower()
             assert ":" not in alert.host.name or alert.host.is_ip
-        assert all(isinstance(p, str) for p in alert.problems)
+        assert all(isinstance(p, str) and p.encode() for p in alert.problems)
 
 
 def run(kind: SourceKind, body: bytes | str, limits: Limits, **kwargs: Any) -> None:
