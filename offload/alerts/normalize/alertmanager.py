@@ -29,7 +29,6 @@ from offload.alerts.normalize.common import (
     validate,
 )
 from offload.alerts.normalize.types import (
-    AlertPayloadError,
     AlertStatus,
     Limits,
     NormalizedAlert,
@@ -89,13 +88,17 @@ def normalize_am_envelope(
     data: object, *, source: SourceKind, what: str, received_at: datetime, limits: Limits
 ) -> NormalizedPayload:
     """The Alertmanager-shaped envelope, shared with Grafana unified alerting."""
-    if isinstance(data, dict) and isinstance(data.get("alerts"), list):
-        count = len(data["alerts"])
-        if count > limits.max_alerts:
-            raise AlertPayloadError(
-                f"{what} payload has {count} alerts, more than the {limits.max_alerts} allowed",
-                code="too_many_alerts",
-            )
+    # Past the limit, keep the first alerts and count the rest as truncated, as Alertmanager's own
+    # max_alerts does: it resends the whole group every group_interval, and refusing the payload
+    # (a 4xx, which Alertmanager does not retry) would lose all of it.
+    dropped = 0
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("alerts"), list)
+        and len(data["alerts"]) > limits.max_alerts
+    ):
+        dropped = len(data["alerts"]) - limits.max_alerts
+        data = {**data, "alerts": data["alerts"][: limits.max_alerts]}
     envelope = validate(AmWebhook, data, what=what)
     problems: list[str] = []
     if source is SourceKind.ALERTMANAGER and envelope.version is not None and str(envelope.version) != "4":
@@ -107,6 +110,9 @@ def normalize_am_envelope(
         truncated = 0
     if truncated:
         problems.append(f"{truncated} alerts were truncated by the sender (max_alerts)")
+    if dropped:
+        problems.append(f"{dropped} alerts beyond the limit of {limits.max_alerts} were dropped")
+        truncated += dropped
     alerts = []
     for index, item in enumerate(envelope.alerts):
         alert = validate(AmAlert, item, what=what, at=f"alerts.{index}")

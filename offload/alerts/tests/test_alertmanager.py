@@ -82,12 +82,14 @@ def test_storm_of_a_thousand_alerts_is_normalised_quickly():
     assert elapsed < 1.0
 
 
-def test_too_many_alerts_is_refused_with_a_code():
-    """More alerts than the limit is one AlertPayloadError saying so, not a partial result."""
-    with pytest.raises(AlertPayloadError) as caught:
-        normalize("alertmanager", body=json.dumps(am_payload(11)), limits=Limits(max_alerts=10))
-    assert caught.value.code == "too_many_alerts"
-    assert "11 alerts" in str(caught.value)
+def test_alerts_beyond_the_limit_are_dropped_and_counted_as_truncated():
+    """Past max_alerts the first alerts are kept and the rest counted as truncated, as Alertmanager does."""
+    payload = am_payload(12)
+    payload["truncatedAlerts"] = 5
+    result = normalize("alertmanager", body=json.dumps(payload), limits=Limits(max_alerts=10))
+    assert [a.raw_ref for a in result.alerts] == [f"/alerts/{i}" for i in range(10)]
+    assert result.truncated_alerts == 7
+    assert any("2 alerts beyond the limit of 10" in p for p in result.problems)
 
 
 def test_oversize_body_is_refused_before_parsing():
