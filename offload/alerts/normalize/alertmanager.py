@@ -38,6 +38,7 @@ from offload.alerts.normalize.types import (
 )
 from offload.alerts.normalize.valuestring import parse_value_string
 
+_MAX_HASHED_LABEL_CHARS = 65536
 HOST_LABELS = ("instance", "host", "hostname", "nodename", "node", "server")
 
 
@@ -159,13 +160,20 @@ def _normalize_alert(
         fingerprint = bounded_key(alert.fingerprint.strip(), limits, "fingerprint", problems)
         derived = False
     else:
-        fingerprint = labelset_fingerprint(labels)
+        # From the labels as sent (not as bounded), so it equals Alertmanager's own fingerprint;
+        # absurdly large label sets fall back to the bounded ones to keep the hash cheap.
+        sent = {k: scalar_text(v) for k, v in alert.labels.items()}
+        small = sum(len(k) + len(v) for k, v in sent.items()) <= _MAX_HASHED_LABEL_CHARS
+        fingerprint = labelset_fingerprint(sent if small else labels)
         derived = True
     status = _status(alert.status or envelope.status, problems)
     starts_at = parse_time(alert.startsAt, "startsAt", problems)
     if starts_at is None:
         starts_at = received_at
     ends_at = parse_time(alert.endsAt, "endsAt", problems)
+    if status is AlertStatus.RESOLVED and ends_at is None:
+        problems.append("resolved without endsAt: the time received is taken")
+        ends_at = received_at
     host_label = next((name for name in HOST_LABELS if labels.get(name)), None)
     host = normalize_host(labels[host_label], problems) if host_label else None
     alertname = labels.get("alertname", "")

@@ -62,6 +62,24 @@ def test_derived_fingerprint_depends_on_the_label_set_only():
     assert one[0].fingerprint != one[1].fingerprint
 
 
+def test_derived_fingerprint_uses_the_labels_as_sent():
+    """Labels cut to the storage bound still derive the fingerprint Alertmanager computes from all of them."""
+    payload = am_payload(1, fingerprint=False)
+    payload["alerts"][0]["labels"]["query"] = "q" * 2000
+    [alert] = normalize("alertmanager", body=json.dumps(payload)).alerts
+    assert len(alert.labels["query"]) == 1024
+    assert alert.fingerprint == labelset_fingerprint(payload["alerts"][0]["labels"])
+
+
+def test_resolved_without_end_time_ends_when_received():
+    """A resolved alert without endsAt ends at the time it was received (and says so)."""
+    payload = am_payload(1, status="resolved")
+    del payload["alerts"][0]["endsAt"]
+    [alert] = normalize("alertmanager", body=json.dumps(payload), received_at=RECEIVED).alerts
+    assert alert.ends_at == RECEIVED
+    assert alert.problems == ("resolved without endsAt: the time received is taken",)
+
+
 def test_resolved_payload_has_an_end_time():
     """A resolved notification gives resolved alerts with their real endsAt in UTC."""
     payload = normalize("alertmanager", body=json.dumps(am_payload(1, status="resolved")))
