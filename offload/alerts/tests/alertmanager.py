@@ -41,6 +41,13 @@ receivers:
         send_resolved: true
         max_alerts: {max_alerts}
 """
+# Appended to the webhook config when the endpoint wants an Authorization header.
+AUTHORIZATION = """\
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: {token}
+"""
 
 
 def free_port() -> int:
@@ -82,8 +89,12 @@ def start_alertmanager(
     group_interval: str = "1s",
     repeat_interval: str = "1h",
     max_alerts: int = 0,
+    bearer_token: str | None = None,
 ) -> Alertmanager:
-    """Start Alertmanager with a webhook receiver; returns once its API answers ready."""
+    """Start Alertmanager with a webhook receiver; returns once its API answers ready.
+
+    `bearer_token` makes it send "Authorization: Bearer <token>" with every notification.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "alertmanager.yml"
     config.write_text(
@@ -95,6 +106,7 @@ def start_alertmanager(
             webhook_url=json.dumps(webhook_url),
             max_alerts=max_alerts,
         )
+        + (AUTHORIZATION.format(token=json.dumps(bearer_token)) if bearer_token else "")
     )
     (workdir / "data").mkdir(exist_ok=True)
     port = free_port()
@@ -163,6 +175,7 @@ class WebhookRecorder:
 
     url: str
     bodies: list[bytes] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     condition: threading.Condition = field(default_factory=threading.Condition)
 
     def wait_for(self, predicate: Callable[[list[bytes]], bool], timeout: float = 20) -> list[bytes]:
@@ -182,6 +195,7 @@ def webhook_recorder() -> Iterator[WebhookRecorder]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with recorder.condition:
+                recorder.headers.append(dict(self.headers.items()))
                 recorder.bodies.append(body)
                 recorder.condition.notify_all()
             self.send_response(200)

@@ -76,8 +76,9 @@ def test_real_alertmanager_webhooks_normalise_with_its_fingerprints(alertmanager
 
 
 def test_real_alertmanager_truncation_is_reported(alertmanager_factory, webhook_recorder):
-    """With max_alerts set, the truncated count Alertmanager reports reaches the normalised payload."""
-    manager = alertmanager_factory(webhook_url=webhook_recorder.url, max_alerts=2)
+    """With max_alerts set, the truncated count Alertmanager reports reaches the normalised payload;
+    a bearer token configured on the receiver arrives as the Authorization header."""
+    manager = alertmanager_factory(webhook_url=webhook_recorder.url, max_alerts=2, bearer_token="tok-123")
     post_alerts(
         manager, [make_alert({"alertname": "Storm", "instance": f"h{i}.example.net"}) for i in range(5)]
     )
@@ -86,3 +87,4 @@ def test_real_alertmanager_truncation_is_reported(alertmanager_factory, webhook_
     assert len(payload.alerts) == 2
     assert payload.truncated_alerts == 3
     assert any("truncated" in p for p in payload.problems)
+    assert webhook_recorder.headers[0]["Authorization"] == "Bearer tok-123"
