@@ -106,6 +106,7 @@ def normalize_pagerduty(data: object, *, received_at: datetime, limits: Limits) 
     labels = clean_labels(_labels(body), limits=limits, what="labels", problems=problems)
     details = _details(body.custom_details, limits=limits, problems=problems)
     moment = parse_time(body.timestamp, "payload.timestamp", problems) or received_at
+    # `source` is often a host, but may be any name ("backup monitor"): not a host is no problem.
     host = normalize_host(body.source, []) if body.source else None
     default = Severity.WARNING if status is AlertStatus.FIRING else Severity.INFO
     return NormalizedPayload(
