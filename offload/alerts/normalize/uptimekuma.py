@@ -7,8 +7,9 @@
 - GET (a URL with query parameters, for senders that can only call a URL): `monitor_id` (or `id`),
   `name`, `status` (0/1/2/3 or down/up/pending/maintenance), `msg`, `url`, `hostname`, `time`.
 
-Identity and condition: the monitor (its id, else its name). A body with neither heartbeat nor
-monitor is Kuma's "Test" button.
+Identity and condition: the monitor (its id, else its name). A monitor without a heartbeat is a
+notice about it (certificate expiry): a separate warning alert, "<monitor>:notice". A body with
+neither heartbeat nor monitor is Kuma's "Test" button.
 """
 
 from __future__ import annotations
@@ -126,13 +127,19 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
     heartbeat = body.heartbeat or KumaHeartbeat()
     monitor = body.monitor or KumaMonitor()
     problems: list[str] = []
-    state = (_text(heartbeat.status) or "").lower()
-    if state not in _STATUSES:
+    # A monitor without a heartbeat is a notice about the monitor (Kuma's certificate expiry
+    # warning): its own alert, firing until a human closes it, as Kuma never sends its end.
+    is_notice = body.heartbeat is None
+    state = "notice" if is_notice else (_text(heartbeat.status) or "").lower()
+    if is_notice:
+        status, severity = AlertStatus.FIRING, Severity.WARNING
+    elif state in _STATUSES:
+        status, severity = _STATUSES[state]
+    else:
         raise AlertPayloadError(
             f"Uptime Kuma payload is invalid: heartbeat.status: unknown value {state[:20]!r}",
             code="invalid_payload",
         )
-    status, severity = _STATUSES[state]
     monitor_id = _text(monitor.id) or _text(heartbeat.monitorID)
     name = _text(monitor.name)
     if monitor_id is None and name is None:
@@ -140,6 +147,8 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
             "Uptime Kuma payload is invalid: monitor: neither an id nor a name", code="invalid_payload"
         )
     identity = f"id={monitor_id}" if monitor_id else f"name={name}"
+    if is_notice:
+        identity += ":notice"
     time_text = _text(heartbeat.time)
     if time_text and not time_text.isdigit() and not _HAS_OFFSET.search(time_text):
         time_text += "Z"  # Kuma writes heartbeat times in UTC without saying so
@@ -161,6 +170,8 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
     labels = {k: v for k, v in labels.items() if v}
     state_word = {AlertStatus.FIRING: "down", AlertStatus.RESOLVED: "up"}.get(status, state)
     summary = f"{name or 'Monitor ' + (monitor_id or '')} is {state_word}"
+    if is_notice:
+        summary = _text(body.msg) or f"{name or 'Monitor ' + (monitor_id or '')}: notice"
     description = first_present(_text(heartbeat.msg), _text(body.msg)) or ""
     return NormalizedPayload(
         source=SourceKind.UPTIME_KUMA,

@@ -235,6 +235,18 @@ def test_kuma_get_variant_with_query_parameters():
     assert alert.host.name == "portal.example.net"
 
 
+def test_kuma_certificate_notice_is_its_own_alert():
+    """A monitor without heartbeat (certificate expiry) is a warning alert apart from down/up."""
+    payload = kuma(0) | {"heartbeat": None, "msg": "[Customer portal] Certificate will expire in 13 days"}
+    alert = _one("uptime_kuma", payload)
+    assert alert.status is AlertStatus.FIRING
+    assert alert.severity is Severity.WARNING
+    assert alert.fingerprint == "uptime-kuma:id=12:notice"
+    assert alert.fingerprint != _one("uptime_kuma", kuma(0)).fingerprint
+    assert alert.summary == "[Customer portal] Certificate will expire in 13 days"
+    assert alert.starts_at == RECEIVED
+
+
 def test_kuma_test_message_is_marked_as_test():
     """Kuma's "Test" button (no heartbeat, no monitor) yields no alerts."""
     result = normalize("uptime_kuma", body=json.dumps({"heartbeat": None, "monitor": None, "msg": "test"}))
