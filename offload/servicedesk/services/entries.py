@@ -21,7 +21,7 @@ from offload.servicedesk.choices import EntryKind, TicketStatus, Transition, Vis
 from offload.servicedesk.models import Attachment, CannedReply, Ticket, TicketEntry
 from offload.servicedesk.selectors import invalidate_queue_counts
 from offload.servicedesk.services.guards import acting_contact, is_client_actor, require
-from offload.servicedesk.services.tickets import STATUS_FIELDS, _locked, apply_status
+from offload.servicedesk.services.tickets import STATUS_FIELDS, apply_status, lock_ticket
 from offload.tenancy.models import Contact
 
 # Defaults; settings SERVICEDESK_ATTACHMENT_MAX_BYTES / _MAX_PER_ENTRY override them (read per call).
@@ -64,7 +64,7 @@ def add_reply(
     _check_body(body, body_html)
     now = at or timezone.now()
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         if ticket.merged_into_id:
             raise DomainError(f"{ticket.reference} was merged into another ticket.", code="ticket_merged")
         from_customer = is_client_actor(actor) or (actor is None and author_contact is not None)
@@ -135,7 +135,7 @@ def add_note(
         )
     now = at or timezone.now()
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         entry = TicketEntry.objects.create(
             msp_id=ticket.msp_id,
             ticket=ticket,
@@ -206,7 +206,7 @@ def add_attachment(
     try:
         with transaction.atomic():
             # Lock the entry's ticket so that two uploads cannot both pass the count check.
-            _locked(entry.ticket)
+            lock_ticket(entry.ticket, actor)
             if Attachment.objects.filter(entry=entry).count() >= max_count:
                 raise DomainError(
                     f"At most {max_count} files per message.", code="too_many_attachments", field="file"

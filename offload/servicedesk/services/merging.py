@@ -14,7 +14,7 @@ from offload.servicedesk.choices import EntryKind, TicketStatus
 from offload.servicedesk.models import Ticket, TicketEntry
 from offload.servicedesk.selectors import invalidate_queue_counts
 from offload.servicedesk.services.guards import require
-from offload.servicedesk.services.tickets import STATUS_FIELDS, _locked, apply_status, open_ticket
+from offload.servicedesk.services.tickets import STATUS_FIELDS, apply_status, lock_ticket, open_ticket
 
 
 def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Ticket:
@@ -31,7 +31,7 @@ def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Tick
     with transaction.atomic():
         # Lock both rows in id order so that two opposite merges cannot deadlock.
         first, second = sorted([source, target], key=lambda t: t.pk)
-        locked = {t.pk: _locked(t) for t in (first, second)}
+        locked = {t.pk: lock_ticket(t, actor) for t in (first, second)}
         source, target = locked[source.pk], locked[target.pk]
         if source.msp_id != target.msp_id or source.client_id != target.client_id:
             raise DomainError("Only tickets of the same client can be merged.", code="cross_client_merge")
@@ -84,7 +84,7 @@ def split_ticket(*, actor: User | None, ticket: Ticket, entry_ids: Iterable[int]
     if not wanted:
         raise DomainError("Choose the messages to split off.", code="required", field="entries")
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         if ticket.merged_into_id:
             raise DomainError(f"{ticket.reference} was merged into another ticket.", code="ticket_merged")
         chosen = TicketEntry.objects.filter(ticket_id=ticket.pk, pk__in=wanted).exclude(kind=EntryKind.EVENT)

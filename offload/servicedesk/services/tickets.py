@@ -162,6 +162,7 @@ def open_ticket(
             check_can_work_on(assignee, ticket)
             ticket.assignee = assignee
             ticket.status = TicketStatus.ASSIGNED
+        ticket._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
         ticket.save(force_insert=True)
         events.record_event(
             ticket=ticket,
@@ -174,9 +175,14 @@ def open_ticket(
     return ticket
 
 
-def _locked(ticket: Ticket) -> Ticket:
-    """`ticket` re-read under a row lock, so concurrent changes queue up instead of overwriting."""
-    return access_ticket(None, ticket.pk, for_update=True)
+def lock_ticket(ticket: Ticket, actor: User | None) -> Ticket:
+    """`ticket` re-read under a row lock, so concurrent changes queue up instead of overwriting.
+
+    The audit history of the saves that follow names `actor` as the one who made them.
+    """
+    locked = access_ticket(None, ticket.pk, for_update=True)
+    locked._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
+    return locked
 
 
 def _describe(value: Any) -> Any:
@@ -199,7 +205,7 @@ def update_ticket_fields(*, actor: User | None, ticket: Ticket, changes: dict[st
     if unknown:
         raise DomainError(f"{sorted(unknown)[0]!r} cannot be changed here.", code="not_editable")
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         if ticket.merged_into_id:
             raise DomainError(f"{ticket.reference} was merged into another ticket.", code="ticket_merged")
         changes = dict(changes)
@@ -250,7 +256,7 @@ def assign_ticket(
     """
     require(actor, "servicedesk.work_ticket", ticket)
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         refusal = ticket.refusal(Transition.ASSIGN)
         if refusal is not None:
             raise refusal
@@ -311,7 +317,7 @@ def transition_ticket(*, actor: User | None, ticket: Ticket, transition: str, re
         raise DomainError(f"Unknown transition {transition!r}.", code="unknown_transition")
     require(actor, transition_permission(transition), ticket)
     with transaction.atomic():
-        ticket = _locked(ticket)
+        ticket = lock_ticket(ticket, actor)
         refusal = ticket.refusal(transition)
         if refusal is not None:
             raise refusal
