@@ -11,6 +11,7 @@ from django.db.models import Model, QuerySet
 
 from offload.core.errors import NotFound
 from offload.servicedesk.models import Attachment, SavedView, Ticket, TicketEntry
+from offload.tenancy.scoping import current_scope
 
 
 def _get[M: Model](queryset: QuerySet[M], **lookup: object) -> M:
@@ -60,6 +61,8 @@ def access_attachment(actor: object, attachment_id: object) -> Attachment:
 def access_saved_view(actor: object, view_id: object) -> SavedView:
     """A saved view that is shared at the actor's MSP or the actor's own."""
     user_id = getattr(actor, "pk", None)
+    if current_scope().kind in {"client", "anonymous"}:
+        raise NotFound("No saved view matches the given query.")
     queryset = SavedView.objects.all()
     rows = [v for v in queryset.filter(pk=view_id)[:1] if v.owner_id in (None, user_id)]
     if not rows:

@@ -38,11 +38,11 @@ def merge_tickets(*, actor: User | None, source: Ticket, target: Ticket) -> Tick
         if source.merged_into_id or target.merged_into_id:
             raise DomainError("One of these tickets was already merged.", code="ticket_merged")
         now = timezone.now()
-        moved = (
-            TicketEntry.objects.filter(ticket_id=source.pk)
-            .exclude(kind=EntryKind.EVENT)
-            .update(ticket=target)
-        )
+        # Every reply and note moves, also those the merging actor may not read (a provider's
+        # internal notes): both tickets were found through the actor's scope above, so the
+        # unscoped base manager cannot reach another tenant's rows here.
+        thread = TicketEntry._base_manager.filter(ticket_id=source.pk).exclude(kind=EntryKind.EVENT)
+        moved = thread.update(ticket=target)
         target.watchers.add(*source.watchers.all())
         target.cc_emails = list(dict.fromkeys([*target.cc_emails, *source.cc_emails]))
         target.updated_at = now

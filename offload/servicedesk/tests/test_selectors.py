@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from offload.core.errors import DomainError
 from offload.servicedesk import selectors
@@ -94,3 +97,42 @@ def test_clients_get_no_staff_queues(world, acting_as):
         assert selectors.saved_views_for(user_id=world.user("client_admin").pk) == []
     with acting_as("technician"):
         assert len(selectors.saved_views_for(user_id=world.user("technician").pk)) == 1
+
+
+def test_queue_pages_walk_by_keyset_in_one_query_each(world, acting_as, django_assert_num_queries):
+    """Paging a queue returns every ticket once, newest activity first, one query per page."""
+    base = timezone.now()
+    made = [
+        TicketFactory(client=world.clients["a1"], updated_at=base - timedelta(minutes=i % 3), subject=f"T{i}")
+        for i in range(7)
+    ]
+    TicketFactory(client=world.clients["c1"], subject="FOREIGN")
+    seen: list[int] = []
+    cursor = None
+    with acting_as("technician"):
+        for _ in range(3):
+            with django_assert_num_queries(1):
+                page = selectors.queue_page(filters={"open": True}, user_id=None, after=cursor, limit=3)
+                [t.client.name for t in page.tickets]  # relations come with the page
+            seen += [t.pk for t in page.tickets]
+            cursor = page.next_cursor
+    expected = sorted(made, key=lambda t: (t.updated_at, t.pk), reverse=True)
+    assert seen == [t.pk for t in expected]
+    assert cursor is None
+
+
+def test_queue_search_by_reference_or_subject(world, acting_as):
+    """A search finds a ticket by its exact reference or by a word of its subject."""
+    printer = TicketFactory(client=world.clients["a1"], subject="Printer jammed")
+    other = TicketFactory(client=world.clients["a1"], subject="VPN")
+    with acting_as("technician"):
+        by_word = selectors.queue_page(filters={}, user_id=None, search="printer").tickets
+        by_reference = selectors.queue_page(filters={}, user_id=None, search=other.reference.lower()).tickets
+    assert (by_word, by_reference) == ([printer], [other])
+
+
+def test_a_forged_cursor_is_refused(world, acting_as):
+    """A cursor that does not decode is a clear error, not a crash."""
+    with acting_as("technician"), pytest.raises(DomainError) as refused:
+        selectors.queue_page(filters={}, user_id=None, after="not-a-cursor!!")
+    assert refused.value.code == "invalid_cursor"

@@ -116,3 +116,19 @@ def test_split_refuses_entries_of_another_ticket(world, acting_as):
                 merging.split_ticket(actor=world.user("msp_owner"), ticket=first, entry_ids=ids, subject="x")
             assert refused.value.code == "invalid_entries"
         assert Ticket.objects.count() == 2
+
+
+def test_merge_moves_notes_the_merging_manager_cannot_read(world, acting_as):
+    """A provider's internal note moves with the thread even though the MSP manager cannot see it."""
+    source, target = _open(world, acting_as), _open(world, acting_as)
+    with acting_as("noc_agent"):
+        note = entries.add_note(
+            actor=world.user("noc_agent"),
+            ticket=source,
+            body="NOC: rebooted the switch",
+            visibility="provider_internal",
+        )
+    with acting_as("msp_owner"):
+        merging.merge_tickets(actor=world.user("msp_owner"), source=source, target=target)
+    with acting_as("noc_agent"):
+        assert TicketEntry.objects.get(pk=note.pk).ticket_id == target.pk
