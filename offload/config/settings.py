@@ -187,17 +187,24 @@ SECURE_CSP = {
 # --- Mail ---------------------------------------------------------------------------------------
 _mail = urlsplit(ENV.email_url)
 if _mail.scheme in {"smtp", "smtps", "submission"}:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _mail.hostname or "localhost"
-    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 587 if _mail.scheme == "submission" else 25)
-    EMAIL_HOST_USER = _mail.username or ""
-    EMAIL_HOST_PASSWORD = _mail.password or ""
-    EMAIL_USE_SSL = _mail.scheme == "smtps"
-    EMAIL_USE_TLS = _mail.scheme == "submission"
+    _mailer: dict = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _mail.hostname or "localhost",
+            "port": _mail.port
+            or (465 if _mail.scheme == "smtps" else 587 if _mail.scheme == "submission" else 25),
+            "username": _mail.username or "",
+            "password": _mail.password or "",
+            "use_ssl": _mail.scheme == "smtps",
+            "use_tls": _mail.scheme == "submission",
+            "timeout": 30,
+        },
+    }
 elif _mail.scheme == "locmem":
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _mailer = {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = ENV.default_from_email
 SERVER_EMAIL = ENV.default_from_email
 
