@@ -156,8 +156,9 @@ def _normalize_alert(
         problems=problems,
         value_limit=limits.max_description,
     )
-    if alert.fingerprint and alert.fingerprint.strip():
-        fingerprint = bounded_key(alert.fingerprint.strip(), limits, "fingerprint", problems)
+    sent_fingerprint = (alert.fingerprint or "").replace("\x00", "").strip()
+    if sent_fingerprint:
+        fingerprint = bounded_key(sent_fingerprint, limits, "fingerprint", problems)
         derived = False
     else:
         # From the labels as sent (not as bounded), so it equals Alertmanager's own fingerprint;

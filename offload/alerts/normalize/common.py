@@ -143,7 +143,9 @@ def first_present(*values: str | None) -> str | None:
 # ---- time -------------------------------------------------------------------------------------
 
 _RFC3339 = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?\s*$"
+    r"^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+    r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?\s*$",
+    re.ASCII,
 )
 _EPOCH_MS_THRESHOLD = 100_000_000_000  # larger epoch numbers are milliseconds (year 5138+ in s)
 
@@ -161,7 +163,7 @@ def parse_time(value: Scalar, what: str, problems: list[str]) -> datetime | None
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return _from_epoch(int(text), what, problems)
     if len(text) > 64:
         problems.append(f"{what}: unreadable time {text[:40]!r}")
@@ -242,7 +244,7 @@ def _read_host(text: str) -> tuple[HostRef | None, str | None]:
         return None, f"host: cannot read a host name from {text[:80]!r}"
     if "%" in candidate:  # an IPv6 zone id (fe80::1%eth0) says nothing about the asset
         candidate = candidate.split("%", 1)[0]
-    if ":" in candidate or candidate.replace(".", "").isdigit():  # only these can be IP addresses
+    if ":" in candidate or candidate.replace(".", "").isdecimal():  # only these can be IP addresses
         try:
             address = ipaddress.ip_address(candidate)
         except ValueError:

@@ -31,6 +31,7 @@ from offload.alerts.normalize.common import (
     map_severity,
     normalize_host,
     parse_time,
+    scalar_text,
     validate,
 )
 from offload.alerts.normalize.types import (
@@ -85,7 +86,7 @@ def normalize_pagerduty(data: object, *, received_at: datetime, limits: Limits) 
             code="invalid_payload",
         )
     body = event.payload or PdPayload()
-    dedup_key = str(event.dedup_key).strip() if event.dedup_key is not None else ""
+    dedup_key = scalar_text(event.dedup_key).replace("\x00", "").strip()
     if status is AlertStatus.FIRING and not (body.summary and body.source):
         raise AlertPayloadError(
             "PagerDuty-style payload is invalid: a trigger needs payload.summary and payload.source",

@@ -46,7 +46,7 @@ from offload.alerts.normalize.types import (
 )
 
 Text = ScalarField
-_HAS_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$")
+_HAS_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}:?\d{2})$", re.ASCII)
 _STATUSES: dict[str, tuple[AlertStatus, Severity]] = {
     "0": (AlertStatus.FIRING, Severity.CRITICAL),
     "down": (AlertStatus.FIRING, Severity.CRITICAL),
@@ -150,7 +150,8 @@ def normalize_uptime_kuma(data: object, *, received_at: datetime, limits: Limits
     if is_notice:
         identity += ":notice"
     time_text = _text(heartbeat.time)
-    if time_text and not time_text.isdigit() and not _HAS_OFFSET.search(time_text):
+    is_epoch = time_text is not None and time_text.isascii() and time_text.isdigit()
+    if time_text and not is_epoch and not _HAS_OFFSET.search(time_text):
         time_text += "Z"  # Kuma writes heartbeat times in UTC without saying so
     moment = parse_time(time_text, "heartbeat.time", problems) or received_at
     host = _host(monitor, problems)

@@ -67,7 +67,7 @@ from offload.alerts.normalize.types import (
 
 Text = ScalarField
 _UNEXPANDED = re.compile(r"^\{[A-Z0-9_.$#]+\}$|^\*UNKNOWN\*$")
-_ZABBIX_DATE = re.compile(r"^\d{4}\.\d{2}\.\d{2}$")
+_ZABBIX_DATE = re.compile(r"^\d{4}\.\d{2}\.\d{2}$", re.ASCII)
 
 
 class ZabbixEvent(Payload):
@@ -123,7 +123,7 @@ def _text(value: Text) -> str | None:
     """A macro's value as text; None when empty or left unexpanded by Zabbix."""
     if value is None:
         return None
-    text = scalar_text(value).strip()
+    text = scalar_text(value).replace("\x00", "").strip()
     if not text or _UNEXPANDED.match(text):
         return None
     return text

@@ -72,7 +72,16 @@ def test_times_become_aware_utc(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["yesterday", "9999-12-31T23:59:59-14:00", "2026-02-30T00:00:00Z", -5, 1e300]
+    "value",
+    [
+        "¹",
+        "２０２６-11-25T10:00:00Z",
+        "yesterday",
+        "9999-12-31T23:59:59-14:00",
+        "2026-02-30T00:00:00Z",
+        -5,
+        1e300,
+    ],
 )
 def test_impossible_times_are_problems(value):
     """Unreadable or out-of-range times give None and a problem, never an exception."""
