@@ -45,6 +45,8 @@ class TrainingConfig:
     c: float = 0.5
     balanced: bool = True
     calibration_folds: int = 3
+    # Calibrating on a sample bounds training time on big histories; 10k scores pin one number.
+    max_calibration_examples: int = 10_000
     max_iter: int = 2000
 
 
@@ -94,7 +96,7 @@ def _train_head(name: str, x: sp.csr_matrix, labels: list[str], *, config: Train
     y = np.array([classes.index(label) for label in labels])
     weights, bias = _fit_linear(x, y, len(classes), config=config, seed=seed)
     oof = _out_of_fold_scores(x, y, len(classes), config=config, seed=seed)
-    temperature = _fit_temperature(oof, y) if oof is not None else 1.0
+    temperature = _fit_temperature(*oof) if oof is not None else 1.0
     return Head(name=name, classes=classes, weights=weights, bias=bias, temperature=temperature)
 
 
@@ -131,21 +133,25 @@ def _fit_linear(
 
 def _out_of_fold_scores(
     x: sp.csr_matrix, y: np.ndarray, n_classes: int, *, config: TrainingConfig, seed: int
-) -> np.ndarray | None:
-    """Scores of each example from a model that did not see it (k-fold), for calibration."""
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Scores (and labels) of examples from models that did not see them, for calibration.
+
+    k-fold over a seeded sample of at most max_calibration_examples examples.
+    """
     folds = config.calibration_folds
     if folds < 2 or len(y) < 2 * folds:
         return None
     order = list(range(len(y)))
     random.Random(seed).shuffle(order)
-    fold_of = np.empty(len(y), dtype=np.int64)
-    fold_of[order] = np.arange(len(y)) % folds
+    sample = order[: config.max_calibration_examples]
+    x, y = x[sample], y[sample]
+    fold_of = np.arange(len(y)) % folds
     scores = np.zeros((len(y), n_classes))
     for k in range(folds):
         train, held = fold_of != k, fold_of == k
         weights, bias = _fit_linear(x[train], y[train], n_classes, config=config, seed=seed)
         scores[held] = np.asarray(x[held] @ weights) + bias
-    return scores
+    return scores, y
 
 
 def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
