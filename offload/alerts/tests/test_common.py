@@ -74,8 +74,8 @@ def test_times_become_aware_utc(value, expected):
 @pytest.mark.parametrize(
     "value",
     [
-        "¹",
-        "２０２６-11-25T10:00:00Z",
+        "\u00b9",  # a superscript one: a digit to str.isdigit, not to int()
+        "\uff12\uff10\uff12\uff16-11-25T10:00:00Z",  # full-width digits
         "yesterday",
         "9999-12-31T23:59:59-14:00",
         "2026-02-30T00:00:00Z",
