@@ -27,7 +27,13 @@ from offload.servicedesk.choices import (
 from offload.servicedesk.models import Category, Team, Ticket, TicketCounter
 from offload.servicedesk.selectors import invalidate_queue_counts
 from offload.servicedesk.services.catalog import priority_for
-from offload.servicedesk.services.guards import acting_contact, check_can_work_on, is_client_actor, require
+from offload.servicedesk.services.guards import (
+    acting_contact,
+    check_can_work_on,
+    is_client_actor,
+    require,
+    workable_clients,
+)
 from offload.tenancy.models import Asset, Client, Contact, Site
 
 MAX_CC = 20
@@ -133,6 +139,15 @@ def open_ticket(
     now = at or timezone.now()
     # Mail intake opens tickets as the system on a contact's behalf; the portal as the client user.
     from_customer = is_client_actor(actor) or (actor is None and contact is not None)
+    # Everything that can be decided before the number is taken is: the counter row stays locked
+    # until commit, so the work done while holding it is what serializes an MSP's openers.
+    priority = priority or priority_for(msp=client.msp, impact=impact, urgency=urgency)
+    if assignee is not None:
+        every, clients = workable_clients(assignee, msp_id=client.msp_id)
+        if not every and client.pk not in clients:
+            raise DomainError(
+                f"{assignee} does not work for this client.", code="not_a_colleague", field="assignee"
+            )
     with transaction.atomic():
         number = allocate_number(msp_id=client.msp_id)
         ticket = Ticket(
@@ -146,7 +161,7 @@ def open_ticket(
             category=category,
             impact=impact,
             urgency=urgency,
-            priority=priority or priority_for(msp=client.msp, impact=impact, urgency=urgency),
+            priority=priority,
             team=team,
             subject=subject,
             description=description,
@@ -159,7 +174,6 @@ def open_ticket(
             last_customer_message_at=now if from_customer else None,
         )
         if assignee is not None:
-            check_can_work_on(assignee, ticket)
             ticket.assignee = assignee
             ticket.status = TicketStatus.ASSIGNED
         ticket._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
