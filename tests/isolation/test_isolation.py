@@ -12,9 +12,12 @@ import importlib.util
 import logging
 import re
 
+from django.conf import settings
 from django.test import TestCase, override_settings
 
 from offload.accounts.testing import ROLE_KEYS, build_world
+from offload.tenancy.models import PortalHost
+from offload.tenancy.scoping import system_scope
 from tests.isolation import seed
 from tests.isolation.checker import Checker, Outcome, viewers_for
 
@@ -26,19 +29,31 @@ ISOLATION_SETTINGS = {
 
 
 class QuietRequestsMixin:
-    """Thousands of deliberate 403/404 answers would each log a warning; errors (5xx) still log."""
+    """Thousands of deliberate 403/404 answers would each log; the checker reports server errors itself."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._request_logger = logging.getLogger("django.request")
         cls._request_level = cls._request_logger.level
-        cls._request_logger.setLevel(logging.ERROR)
+        cls._request_logger.setLevel(logging.CRITICAL)  # the checker reports 5xx itself
 
     @classmethod
     def tearDownClass(cls):
         cls._request_logger.setLevel(cls._request_level)
         super().tearDownClass()
+
+
+def urlconfs() -> list[tuple[str, str | None]]:
+    """The root URLconf, and the portal's host URLconf once for each registered portal host name."""
+    confs: list[tuple[str, str | None]] = [(settings.ROOT_URLCONF, None)]
+    if importlib.util.find_spec("offload.portal.resolver") is not None:
+        from offload.portal.resolver import HOST_URLCONF
+
+        with system_scope("portal host names"):
+            hosts = sorted(PortalHost.objects.values_list("hostname", flat=True))
+        confs += [(HOST_URLCONF, host) for host in hosts]
+    return confs
 
 
 def _with_tokens(viewers):
@@ -72,7 +87,7 @@ class IsolationTest(QuietRequestsMixin, TestCase):
         cls.viewers = _with_tokens(viewers_for(cls.world, ROLE_KEYS))
 
     def checker(self, **kwargs) -> Checker:
-        return Checker(self.world, self.viewers, **kwargs)
+        return Checker(self.world, self.viewers, urlconfs=urlconfs(), **kwargs)
 
     def test_every_route_is_understood(self):
         """Every route's parameters can be filled, and every OpenAPI operation maps to a URL pattern."""
@@ -90,6 +105,9 @@ class IsolationTest(QuietRequestsMixin, TestCase):
         assert not checker.out.problems, report(checker.out)
         print(f"reads: {checker.out.requests} requests")
         assert checker.out.positive > 0, "no parameterised route ever answered 200: the probes reach nothing"
+        assert checker.out.api_answers > 0, "no API operation ever answered 200: authentication is broken"
+        hosts = {r.host for r in checker.routes}
+        assert "support.delta.example" in hosts, "the portal's host URLconf was not walked"
 
     def test_foreign_rows_change_nothing_a_viewer_sees(self):
         """Adding foreign rows changes no list, count, search, page or export, for any viewer."""
