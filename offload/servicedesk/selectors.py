@@ -21,13 +21,15 @@ need an own-path to be safe for client users.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 
 from offload.core.errors import DomainError
 from offload.servicedesk.choices import OPEN_STATUSES, Priority, TicketKind, TicketStatus
@@ -180,6 +182,8 @@ class QueuePage:
 
 
 MAX_PAGE = 200
+# What a ticket reference looks like (ACME-1042): searched by the unique index, not by subject.
+REFERENCE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}-\d{1,12}")
 
 
 def _encode_cursor(ticket: Ticket) -> str:
@@ -207,18 +211,22 @@ def queue_page(
     """A page of the queue, most recently updated first, in one query whatever the page number.
 
     Keyset pagination on (updated_at, id) walks the `ticket_queue_*` indexes; page 400 costs what
-    page 1 costs, unlike OFFSET. `search` matches a reference exactly or the subject by substring
+    page 1 costs, unlike OFFSET. `search` finds a reference exactly, else the subject by substring
     (PostgreSQL full-text search comes with the search work; this fallback is correct everywhere).
     """
     if not 1 <= limit <= MAX_PAGE:
         raise DomainError(f"A page holds 1 to {MAX_PAGE} tickets.", code="invalid_limit")
     queryset = tickets_matching(filters, user_id=user_id).for_queue()  # type: ignore[attr-defined]
     search = " ".join(search.split())[:200]
-    if search:
-        queryset = queryset.filter(Q(reference=search.upper()) | Q(subject__icontains=search))
+    if REFERENCE.fullmatch(search):
+        queryset = queryset.filter(reference=search.upper())
+    elif search:
+        queryset = queryset.filter(subject__icontains=search)
     if after:
         stamp, pk = _decode_cursor(after)
-        queryset = queryset.filter(Q(updated_at__lt=stamp) | Q(updated_at=stamp, pk__lt=pk))
+        # A row comparison, (updated_at, id) < (stamp, pk), is one index range on PostgreSQL;
+        # the equivalent OR of two predicates is not.
+        queryset = queryset.filter(TupleLessThan(Tuple(F("updated_at"), F("id")), (stamp, pk)))
     rows = list(queryset.order_by("-updated_at", "-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

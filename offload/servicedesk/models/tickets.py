@@ -10,6 +10,7 @@ from django.db import models
 from offload.core.errors import DomainError
 from offload.servicedesk.choices import (
     DONE_STATUSES,
+    OPEN_STATUSES,
     Impact,
     Priority,
     TicketKind,
@@ -138,6 +139,13 @@ class Ticket(TenantModel):
             models.Index(fields=["msp", "team", "status"], name="ticket_queue_team"),
             models.Index(fields=["msp", "contact", "status"], name="ticket_queue_contact"),
             models.Index(fields=["msp", "-updated_at", "-id"], name="ticket_queue_all"),
+            # The queue most people look at most of the time: open tickets, kept small by the
+            # condition, so that any page of it is an index walk whatever the status mix.
+            models.Index(
+                fields=["msp", "-updated_at", "-id"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="ticket_queue_open",
+            ),
         ]
 
     def __str__(self) -> str:
