@@ -198,6 +198,8 @@ class TriageModel:
                 heads.append(head)
             if arrays["idf"].shape != (len(vocab),) or arrays["block_of"].shape != (len(vocab),):
                 raise ModelFormatError("vocabulary arrays do not match")
-        except (KeyError, TypeError) as exc:
+        except ModelFormatError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"incomplete triage model: {exc}") from exc
         return cls(vectoriser=vectoriser, heads=heads, info=meta.get("info", {}))

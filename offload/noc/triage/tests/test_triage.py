@@ -97,7 +97,7 @@ def test_requester_context_can_drive_the_suggestion():
     """When a client's tickets are always network work, its context feature shows up as a reason."""
     examples = [
         Example(
-            ticket=e.ticket.__class__(
+            ticket=TicketText(
                 subject=e.ticket.subject,
                 body=e.ticket.body,
                 context={"client": "acme" if e.labels["category"] == "network" else "other"},
@@ -135,15 +135,21 @@ def test_save_and_load_give_identical_predictions(model, tmp_path):
     assert all(np.array_equal(before[h], after[h]) for h in HEADS)
 
 
-def test_loading_refuses_files_that_are_not_models(tmp_path):
-    """A pickle, a foreign .npz or garbage raise ModelFormatError and never execute anything."""
+def test_loading_refuses_files_that_are_not_models(model, tmp_path):
+    """A pickle, a foreign or tampered .npz or garbage raise ModelFormatError, never run code."""
+    saved = tmp_path / "saved.npz"
+    model.save(saved)
+    with np.load(saved) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    tampered = tmp_path / "tampered.npz"
+    np.savez(tampered, **{**arrays, "head0_weights": arrays["head0_weights"][:10]})
     garbage = tmp_path / "garbage.npz"
     garbage.write_bytes(b"\x80\x04not a model")
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, meta=np.array([object()], dtype=object))
     other = tmp_path / "other.npz"
     np.savez(other, meta=np.frombuffer(b'{"format": "something-else"}', dtype=np.uint8))
-    for path in (garbage, foreign, other, tmp_path / "missing.npz"):
+    for path in (garbage, foreign, other, tampered, tmp_path / "missing.npz"):
         with pytest.raises(ModelFormatError):
             TriageModel.load(path)
 
