@@ -59,6 +59,13 @@ def timed_each(
     return statistics.median(times), percentile(times, 0.95)
 
 
+def one_at_a_time(model: MajorityBaseline | TfidfLogRegBaseline) -> Callable[[TicketText], object]:
+    def predict_one(ticket: TicketText) -> object:
+        return model.predict([ticket])
+
+    return predict_one
+
+
 def row(name: str, scores: dict[str, tuple[float, float]], p50: float, p95: float, train_s: float) -> str:
     cells = [f"{name:<16}"]
     for head in ("category", "priority"):
@@ -96,17 +103,19 @@ def main() -> int:
     print(f"{'':<16}  {'acc':>7} {'macroF1':>7}  {'acc':>7} {'macroF1':>7}  {'p50':>7} {'p95':>7}  {'s':>7}")
 
     for name, make in (("majority", MajorityBaseline), ("tfidf+logreg", TfidfLogRegBaseline)):
-        scores = {}
+        scores: dict[str, tuple[float, float]] = {}
         train_s = 0.0
         latency = (0.0, 0.0)
         for head in ("category", "priority"):
             t0 = time.perf_counter()
-            model = make().fit(train_tickets, [e.labels[head] for e in train])
+            model: MajorityBaseline | TfidfLogRegBaseline = make().fit(
+                train_tickets, [e.labels[head] for e in train]
+            )
             train_s += time.perf_counter() - t0
-            predicted = model.predict(test_tickets)
-            scores[head] = (accuracy(truth[head], predicted), macro_f1(truth[head], predicted))
+            labels = model.predict(test_tickets)
+            scores[head] = (accuracy(truth[head], labels), macro_f1(truth[head], labels))
             if head == "category":
-                latency = timed_each(lambda t, m=model: m.predict([t]), test_tickets)
+                latency = timed_each(one_at_a_time(model), test_tickets)
         print(row(name, scores, *latency, train_s))
 
     t0 = time.perf_counter()
@@ -129,7 +138,7 @@ def main() -> int:
     for head in HEADS:
         labels, confidences = predicted[head]
         correct = [p == t for p, t in zip(labels, truth[head], strict=True)]
-        print(f"  {head:<13} ECE {expected_calibration_error(confidences, correct):.3f}")
+        print(f"  {head:<13} ECE {expected_calibration_error(confidences.tolist(), correct):.3f}")
     print()
     print("ours, coverage vs accuracy (suggestion applied only at or above the threshold):")
     print(f"  {'threshold':>9}  {'head':<13} {'auto-triaged':>12}  {'accuracy on those':>17}")

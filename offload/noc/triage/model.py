@@ -150,7 +150,7 @@ class TriageModel:
             ],
             "info": self.info,
         }
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
             "idf": v.idf,
             "block_of": v.block_of,
@@ -159,7 +159,8 @@ class TriageModel:
             arrays[f"head{i}_weights"] = head.weights
             arrays[f"head{i}_bias"] = head.bias
         with Path(path).open("wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            # NumPy's stub cannot tell our array names apart from its allow_pickle keyword.
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> TriageModel:
