@@ -209,29 +209,37 @@ class Vectoriser:
             shape=(len(indptr) - 1, self.n_features),
         )
 
-    def word_contributions(
-        self, analysed: Analysed, indices: np.ndarray, contributions: np.ndarray
-    ) -> dict[str, float]:
-        """Spread per-feature contributions over the words (and context items) that produced them.
+    def attribution(self, analysed: Analysed, indices: np.ndarray) -> tuple[list[str], sp.csr_matrix]:
+        """Which words (and context items) each of a ticket's features came from, as shares.
 
-        A unigram or subject feature goes to its word, a bigram half to each word, a char n-gram to
-        the words containing it in proportion to their occurrences, a context feature to itself.
+        Returns the words and a (features x words) matrix whose rows sum to 1: a unigram or
+        subject feature belongs to its word, a bigram half to each word, a char n-gram to the
+        words containing it in proportion to their occurrences, a context feature to itself.
+        Multiplying per-feature contributions by it gives per-word contributions.
         """
-        by_word: dict[str, float] = {}
+        units: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        shares: list[float] = []
+
+        def add(row: int, unit: str, share: float) -> None:
+            rows.append(row)
+            cols.append(units.setdefault(unit, len(units)))
+            shares.append(share)
+
         char_sources = self.analyser.char_sources(analysed.words)
-        for i, c in zip(indices.tolist(), contributions.tolist(), strict=True):
+        for row, i in enumerate(indices.tolist()):
             block, _, name = self.vocab[i].partition("|")
             if block == "w":
                 parts = name[2:].split() if name.startswith("s:") else name.split()
-                share = c / len(parts)
                 for part in parts:
-                    by_word[part] = by_word.get(part, 0.0) + share
+                    add(row, part, 1.0 / len(parts))
             elif block == "c":
-                sources = char_sources.get(name)
-                if sources:
-                    total = sum(sources.values())
-                    for word, n in sources.items():
-                        by_word[word] = by_word.get(word, 0.0) + c * n / total
+                sources: Counter[str] = char_sources.get(name) or Counter()
+                total = sum(sources.values())
+                for word, n in sources.items():
+                    add(row, word, n / total)
             else:
-                by_word[name] = by_word.get(name, 0.0) + c
-        return by_word
+                add(row, name, 1.0)
+        matrix = sp.csr_matrix((shares, (rows, cols)), shape=(len(indices), len(units)))
+        return list(units), matrix

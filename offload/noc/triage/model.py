@@ -100,17 +100,19 @@ class TriageModel:
         analysed = self.vectoriser.analyser.analyse(ticket)
         idx, val = self.vectoriser.vector(analysed)
         out: dict[str, HeadSuggestion] = {}
+        # Built once per ticket and shared by every head's explanation.
+        units, shares = self.vectoriser.attribution(analysed, idx) if explain else ([], None)
         for name, head in self.heads.items():
             scores = val.astype(np.float64) @ head.weights[idx] + head.bias
             probs = head.probabilities(scores)
             best = int(np.argmax(probs))
             explanation: tuple[tuple[str, float], ...] = ()
-            if explain and len(head.classes) > 1:
+            if shares is not None and len(head.classes) > 1 and units:
                 contributions = head._centred[idx, best].astype(np.float64) * val
-                by_word = self.vectoriser.word_contributions(analysed, idx, contributions)
-                top = sorted(by_word.items(), key=lambda item: (-item[1], item[0]))
+                per_word = shares.T @ contributions
+                top = sorted(zip(units, per_word.tolist(), strict=True), key=lambda item: (-item[1], item[0]))
                 # Words far weaker than the strongest are noise, not reasons.
-                floor = max(top[0][1] * EXPLANATION_FLOOR, 0.0) if top else 0.0
+                floor = max(top[0][1] * EXPLANATION_FLOOR, 0.0)
                 explanation = tuple(
                     (word, round(c, 4)) for word, c in top[:EXPLANATION_WORDS] if c > 0 and c >= floor
                 )
