@@ -7,6 +7,7 @@ exactly like a ticket that does not exist (GLPI #127: another user's ticket by c
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from offload.core.errors import NotFound
@@ -17,7 +18,7 @@ from offload.tenancy.scoping import current_scope
 def _get[M: Model](queryset: QuerySet[M], **lookup: object) -> M:
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
 
 
@@ -58,7 +59,7 @@ def access_attachment(actor: object, attachment_id: object) -> Attachment:
     return _get(Attachment.objects.select_related("entry", "entry__ticket"), pk=attachment_id)
 
 
-def access_saved_view(actor: object, view_id: object) -> SavedView:
+def access_saved_view(actor: object, view_id: int | str) -> SavedView:
     """A saved view that is shared at the actor's MSP or the actor's own."""
     user_id = getattr(actor, "pk", None)
     if current_scope().kind in {"client", "anonymous"}:

@@ -40,7 +40,7 @@ class TicketEntry(TenantModel):
     tenant_client_path: ClassVar[str | None] = "ticket__client_id"
     tenant_own_path: ClassVar[str | None] = "ticket__contact_id"
 
-    objects = TicketEntryManager()
+    objects = TicketEntryManager()  # type: ignore[misc]  # narrows TenantModel.objects
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -79,7 +79,7 @@ class Attachment(TenantModel):
     tenant_client_path: ClassVar[str | None] = "entry__ticket__client_id"
     tenant_own_path: ClassVar[str | None] = "entry__ticket__contact_id"
 
-    objects = AttachmentManager()
+    objects = AttachmentManager()  # type: ignore[misc]  # narrows TenantModel.objects
 
     class Meta:
         ordering = ["id"]

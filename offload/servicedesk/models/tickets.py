@@ -122,7 +122,7 @@ class Ticket(TenantModel):
     tenant_client_path: ClassVar[str | None] = "client"
     tenant_own_path: ClassVar[str | None] = "contact"
 
-    objects = TicketManager()
+    objects = TicketManager()  # type: ignore[misc]  # narrows TenantModel.objects
     history = TenantHistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

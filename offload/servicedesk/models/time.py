@@ -41,7 +41,7 @@ class TimeEntry(TenantModel):
 
     tenant_client_path: ClassVar[str | None] = "ticket__client_id"
 
-    objects = StaffOnlyManager()
+    objects = StaffOnlyManager()  # type: ignore[misc]  # narrows TenantModel.objects
     history = TenantHistoricalRecords()
 
     class Meta:

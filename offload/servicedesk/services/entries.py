@@ -222,7 +222,8 @@ def add_attachment(
                 content_id=content_id.strip("<> ")[:255],
             )
             attachment.file.save("upload", ContentFile(content), save=False)
-            stored.append(attachment.file.name)
+            if attachment.file.name:
+                stored.append(attachment.file.name)
             attachment.save(force_insert=True)
             events.record_event(
                 ticket=entry.ticket,

@@ -60,6 +60,8 @@ def workable_clients(user: User, *, msp_id: int) -> tuple[bool, frozenset[int]]:
                     return True, frozenset()
                 clients |= limited
                 continue
+            if membership.provider_id is None:
+                continue
             agreements = ServiceAgreement.objects.filter(
                 provider_id=membership.provider_id, msp_id=msp_id, status=AgreementStatus.ACTIVE
             ).prefetch_related("clients")
