@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
+from simple_history.manager import HistoricalQuerySet
 
 from offload.servicedesk.choices import DONE_STATUSES, OPEN_STATUSES, Visibility
-from offload.tenancy.scoping import Scope, TenantManager, TenantQuerySet, current_scope
+from offload.tenancy.scoping import (
+    HistoricalTenantManager,
+    Scope,
+    TenantHistoricalRecords,
+    TenantManager,
+    TenantQuerySet,
+    current_scope,
+)
 
 
 def readable_visibilities(scope: Scope) -> frozenset[str] | None:
@@ -79,6 +88,29 @@ class StaffOnlyQuerySet(NarrowedQuerySet):
 
     def narrowing(self, scope: Scope) -> Q | None:
         return Q(pk__in=[]) if scope.kind in {"client", "anonymous"} else None
+
+
+class StaffOnlyHistoricalQuerySet(StaffOnlyQuerySet, HistoricalQuerySet):
+    """History rows only staff read: a ticket's or a time entry's audit trail is not the client's."""
+
+
+class StaffOnlyHistoricalManager(HistoricalTenantManager):
+    _queryset_class = StaffOnlyHistoricalQuerySet
+
+
+class StaffOnlyHistoricalRecords(TenantHistoricalRecords):
+    """TenantHistoricalRecords whose rows (through `Model.history` and the historical model's own
+    manager alike) are hidden from client scopes: they hold internal fields (assignee, internal
+    priority changes, minutes worked) that the portal never shows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("historical_queryset", StaffOnlyHistoricalQuerySet)
+        super().__init__(*args, **kwargs)
+
+    def get_extra_fields(self, model: type[models.Model], fields: Any) -> dict[str, Any]:
+        extra = super().get_extra_fields(model, fields)
+        extra["objects"] = StaffOnlyHistoricalManager()
+        return extra
 
 
 TicketManager = TenantManager.from_queryset(TicketQuerySet)

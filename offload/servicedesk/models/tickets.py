@@ -19,8 +19,8 @@ from offload.servicedesk.choices import (
     Transition,
     Urgency,
 )
-from offload.servicedesk.querysets import TicketManager
-from offload.tenancy.scoping import TenantHistoricalRecords, TenantModel
+from offload.servicedesk.querysets import StaffOnlyHistoricalRecords, TicketManager
+from offload.tenancy.scoping import TenantModel
 
 S = TicketStatus
 _WORKING = {S.NEW, S.TRIAGED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CLIENT, S.WAITING_ON_VENDOR}
@@ -123,7 +123,7 @@ class Ticket(TenantModel):
     tenant_own_path: ClassVar[str | None] = "contact"
 
     objects = TicketManager()  # type: ignore[misc]  # narrows TenantModel.objects
-    history = TenantHistoricalRecords(excluded_fields=["updated_at"])
+    history = StaffOnlyHistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-updated_at", "-id"]

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 
 from offload.servicedesk.choices import WorkType
-from offload.servicedesk.querysets import StaffOnlyManager
-from offload.tenancy.scoping import TenantHistoricalRecords, TenantModel
+from offload.servicedesk.querysets import StaffOnlyHistoricalRecords, StaffOnlyManager
+from offload.tenancy.scoping import TenantModel
 
 
 class TimeEntry(TenantModel):
@@ -42,7 +42,7 @@ class TimeEntry(TenantModel):
     tenant_client_path: ClassVar[str | None] = "ticket__client_id"
 
     objects = StaffOnlyManager()  # type: ignore[misc]  # narrows TenantModel.objects
-    history = TenantHistoricalRecords()
+    history = StaffOnlyHistoricalRecords()
 
     class Meta:
         ordering = ["-started_at", "-id"]

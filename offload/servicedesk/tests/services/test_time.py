@@ -6,7 +6,7 @@ import pytest
 
 from offload.core.errors import DomainError, PermissionDenied
 from offload.servicedesk.choices import WorkType
-from offload.servicedesk.models import TimeEntry
+from offload.servicedesk.models import Ticket, TimeEntry
 from offload.servicedesk.services.time import log_time
 from offload.servicedesk.tests.factories import TicketFactory
 
@@ -50,3 +50,18 @@ def test_clients_neither_log_nor_see_time(world, acting_as):
         assert ticket.time_entries.count() == 0
     with acting_as("finance"):
         assert TimeEntry.objects.count() == 1
+
+
+def test_clients_cannot_read_time_or_ticket_history(world, acting_as):
+    """The audit trail of time entries and tickets is staff-only, also through the history API."""
+    ticket = TicketFactory(client=world.clients["a1"], contact=world.contacts["a1"][1])
+    with acting_as("technician"):
+        log_time(actor=world.user("technician"), ticket=ticket, minutes=30)
+    history_models = (TimeEntry.history.model, Ticket.history.model)
+    with acting_as("client_user"):
+        assert TimeEntry.history.count() == 0
+        assert Ticket.history.filter(id=ticket.pk).count() == 0
+        assert all(model.objects.count() == 0 for model in history_models)
+    with acting_as("technician"):
+        assert TimeEntry.history.count() == 1
+        assert all(model.objects.count() >= 1 for model in history_models)
