@@ -8,14 +8,15 @@ endpoint makes it fail.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 
 from django.conf import settings
 from django.test import TestCase, override_settings
 
+from offload.accounts.services.tokens import create_api_token
 from offload.accounts.testing import ROLE_KEYS, build_world
+from offload.portal.resolver import HOST_URLCONF
 from offload.tenancy.models import PortalHost
 from offload.tenancy.scoping import system_scope
 from tests.isolation import seed
@@ -46,22 +47,13 @@ class QuietRequestsMixin:
 
 def urlconfs() -> list[tuple[str, str | None]]:
     """The root URLconf, and the portal's host URLconf once for each registered portal host name."""
-    confs: list[tuple[str, str | None]] = [(settings.ROOT_URLCONF, None)]
-    if importlib.util.find_spec("offload.portal.resolver") is not None:
-        from offload.portal.resolver import HOST_URLCONF
-
-        with system_scope("portal host names"):
-            hosts = sorted(PortalHost.objects.values_list("hostname", flat=True))
-        confs += [(HOST_URLCONF, host) for host in hosts]
-    return confs
+    with system_scope("portal host names"):
+        hosts = sorted(PortalHost.objects.values_list("hostname", flat=True))
+    return [(settings.ROOT_URLCONF, None)] + [(HOST_URLCONF, host) for host in hosts]
 
 
 def _with_tokens(viewers):
-    """API operations are called with each user's bearer token when the token service exists."""
-    if importlib.util.find_spec("offload.accounts.services.tokens") is None:
-        return viewers  # the API accepts the session too: the checker then signs in instead
-    from offload.accounts.services.tokens import create_api_token
-
+    """API operations are called with each user's bearer token, as API clients do."""
     for viewer in viewers:
         if viewer.user is not None:
             _, viewer.token = create_api_token(actor=None, user=viewer.user, name="isolation test")
