@@ -147,7 +147,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_SESSION_REMEMBER = None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Offload"
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "offload.accounts.adapters.MFAAdapter"
 OFFLOAD_REQUIRE_STAFF_MFA = ENV.require_staff_mfa
 
 # --- Security -----------------------------------------------------------------------------------

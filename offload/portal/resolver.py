@@ -58,11 +58,13 @@ class Portal:
     # True on the MSP's own host name (URLs at the root); False under /portal/<slug>/.
     via_host: bool
 
-    def url(self, name: str) -> str:
+    def url(self, name: str, **kwargs: str) -> str:
         if self.via_host:
-            return reverse(f"portal:{name}", urlconf=HOST_URLCONF)
+            return reverse(f"portal:{name}", urlconf=HOST_URLCONF, kwargs=kwargs or None)
         return reverse(
-            f"portal:{name}", urlconf=settings.ROOT_URLCONF, kwargs={"portal_slug": self.brand.portal_slug}
+            f"portal:{name}",
+            urlconf=settings.ROOT_URLCONF,
+            kwargs={"portal_slug": self.brand.portal_slug, **kwargs},
         )
 
     @property
@@ -76,6 +78,18 @@ class Portal:
     @property
     def sign_out_url(self) -> str:
         return self.url("sign_out")
+
+    @property
+    def password_reset_url(self) -> str:
+        return self.url("password_reset")
+
+    @property
+    def password_change_url(self) -> str:
+        return self.url("password_change")
+
+    @property
+    def totp_url(self) -> str:
+        return self.url("totp_activate")
 
     @property
     def brand_css_url(self) -> str:

@@ -47,12 +47,7 @@ EXEMPT: dict[str, tuple[str, frozenset[str]]] = {
 # Server errors are not leaks (an unscoped query raises ScopeError, which answers 500), but they hide
 # what a route would show, so they fail the test too — except these known bugs, each with its owner.
 # Remove an entry when its bug is fixed; the test then guards the route again.
-KNOWN_SERVER_ERRORS: dict[tuple[str, str], str] = {
-    ("offload.portal.host_urls", "accounts/"): (
-        "portal: on a portal host name, allauth's account pages (e-mail, password, 2FA, sign-up) render a "
-        "template that reverses the console's 'home', which the host URLconf lacks (NoReverseMatch)."
-    ),
-}
+KNOWN_SERVER_ERRORS: dict[tuple[str, str], str] = {}
 
 
 def known_server_error(route: Route) -> bool:

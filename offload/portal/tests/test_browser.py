@@ -7,6 +7,7 @@ Chromium resolves every *.example host name to the loopback live server
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core import mail
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from offload.portal.tests.conftest import ACME_HOST, BRAVO_HOST, Portals
@@ -170,3 +172,33 @@ def test_client_with_totp_passes_branded_second_step(tab: Page, portals: Portals
     tab.get_by_role("button", name="Verify").click()
     expect(tab).to_have_url(host_url(ACME_HOST, port, "/"))
     expect(tab.get_by_role("heading", name="Your requests")).to_be_visible()
+
+
+def test_client_resets_forgotten_password_in_the_brand(tab: Page, portals: Portals, port: int):
+    """'Forgot password?' leads to branded pages and a brand mail whose link sets a new password."""
+    new_password = "a-Fresh-passw0rd-for-the-portal"
+    user = portals.world.user("client_user")
+    tab.goto(host_url(ACME_HOST, port, "/sign-in/"))
+    tab.get_by_role("link", name="Forgot password?").click()
+    expect(tab).to_have_url(host_url(ACME_HOST, port, "/accounts/password/reset/"))
+    assert_page_in_brand(tab, portals, portals.acme)
+    shot(tab, "reset-request-acme")
+    tab.get_by_label("Email address").fill(user.email)
+    tab.get_by_role("button", name="Send reset link").click()
+    expect(tab.get_by_test_id("reset-sent")).to_be_visible()
+
+    (message,) = mail.outbox
+    assert message.from_email == f"{portals.acme.sender_name} <{portals.acme.sender_email}>"
+    link = re.search(r"http://\S+/accounts/password/reset/key/\S+/", message.body).group(0)  # type: ignore[union-attr]
+    assert link.startswith(host_url(ACME_HOST, port, "/accounts/password/reset/key/"))
+    tab.goto(link)
+    expect(tab.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    assert_page_in_brand(tab, portals, portals.acme)
+    shot(tab, "reset-choose-password-acme")
+    tab.get_by_label("New password", exact=True).fill(new_password)
+    tab.get_by_label("New password (again)").fill(new_password)
+    tab.get_by_role("button", name="Set password").click()
+    expect(tab.get_by_test_id("reset-done")).to_be_visible()
+    tab.get_by_role("link", name="Sign in").click()
+    sign_in(tab, user.email, new_password)
+    expect(tab).to_have_url(host_url(ACME_HOST, port, "/"))
