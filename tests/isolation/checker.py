@@ -705,7 +705,7 @@ class Checker:
         # A first pass absorbs what the test's own API calls change (a token's last-used time).
         self.render_all(viewer, queries=False, only=lambda r: bool(r.openapi_methods))
         before = self.render_all(viewer)
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         try:
             seed.flood(
                 client_ids=viewer.client_ids | self._clients_of(viewer.full_msp_ids),
@@ -740,7 +740,7 @@ class Checker:
         values = self._values(viewer)
         markers = self.markers(viewer)
         before = snapshot(viewer)
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         try:
             clients = self._clients(viewer)
             for route in self.routes:
