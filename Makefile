@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 OFFLOAD := .venv/bin/offload
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help demo test venv venv-dev lint typecheck bench clean
 

@@ -243,5 +243,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "apscheduler": {"level": "WARNING"},
+        # crontask's liveness job logs a line of ASCII art every minute.
+        "crontask.tasks": {"level": "WARNING"},
     },
 }
