@@ -52,7 +52,9 @@ def _organization(membership: Membership) -> dict[str, Any]:
 
 def _membership(membership: Membership) -> dict[str, Any]:
     return {
-        "id": membership.pk, "role": membership.role, "role_label": membership.get_role_display(),
+        "id": membership.pk,
+        "role": membership.role,
+        "role_label": membership.get_role_display(),
         "organization": _organization(membership),
     }
 

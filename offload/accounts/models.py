@@ -39,12 +39,12 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in, by email address. What they may see comes from their memberships."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment,misc]
     email = models.EmailField("email address", unique=True, help_text="Stored lower-case.")
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()  # type: ignore[misc]
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -67,7 +67,11 @@ class Membership(TimestampedModel):
     )
     msp = models.ForeignKey("tenancy.MSP", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(
-        "tenancy.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships",
+        "tenancy.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         help_text="For client roles: the person at the client this user is.",
     )
     limited_to_clients = models.ManyToManyField("tenancy.Client", blank=True, related_name="+")
@@ -80,9 +84,24 @@ class Membership(TimestampedModel):
             models.CheckConstraint(
                 name="membership_org_matches_role",
                 condition=(
-                    Q(role__in=list(PROVIDER_ROLES), provider__isnull=False, msp__isnull=True, contact__isnull=True)
-                    | Q(role__in=list(MSP_ROLES), provider__isnull=True, msp__isnull=False, contact__isnull=True)
-                    | Q(role__in=list(CLIENT_ROLES), provider__isnull=True, msp__isnull=False, contact__isnull=False)
+                    Q(
+                        role__in=list(PROVIDER_ROLES),
+                        provider__isnull=False,
+                        msp__isnull=True,
+                        contact__isnull=True,
+                    )
+                    | Q(
+                        role__in=list(MSP_ROLES),
+                        provider__isnull=True,
+                        msp__isnull=False,
+                        contact__isnull=True,
+                    )
+                    | Q(
+                        role__in=list(CLIENT_ROLES),
+                        provider__isnull=True,
+                        msp__isnull=False,
+                        contact__isnull=False,
+                    )
                 ),
             )
         ]

@@ -63,7 +63,9 @@ def build_world() -> World:
     ]:
         clients[key], contacts[key] = _client(msp, name)
     tf.ServiceAgreementFactory(provider=provider, msp=msp_a, covers_all_clients=True)
-    tf.ServiceAgreementFactory(provider=provider, msp=msp_b, covers_all_clients=False, clients=[clients["b1"]])
+    tf.ServiceAgreementFactory(
+        provider=provider, msp=msp_b, covers_all_clients=False, clients=[clients["b1"]]
+    )
     tf.ServiceAgreementFactory(provider=other_provider, msp=msp_c)
 
     world = World(provider, other_provider, msp_a, msp_b, msp_c, clients, contacts)
@@ -87,8 +89,16 @@ def build_world() -> World:
 
 
 ROLE_KEYS = [
-    "provider_admin", "noc_lead", "noc_agent", "msp_owner", "service_manager", "technician",
-    "technician_limited", "finance", "client_admin", "client_user",
+    "provider_admin",
+    "noc_lead",
+    "noc_agent",
+    "msp_owner",
+    "service_manager",
+    "technician",
+    "technician_limited",
+    "finance",
+    "client_admin",
+    "client_user",
 ]
 
 __all__ = ["ROLE_KEYS", "Membership", "World", "build_world"]

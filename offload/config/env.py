@@ -44,16 +44,12 @@ class Environment:
         default_factory=lambda: _list("OFFLOAD_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.localhost")
     )
     # OFFLOAD_BASE_URL: the staff console's public address, used in mails and the API docs.
-    base_url: str = field(
-        default_factory=lambda: os.environ.get("OFFLOAD_BASE_URL", "http://127.0.0.1:8000")
-    )
+    base_url: str = field(default_factory=lambda: os.environ.get("OFFLOAD_BASE_URL", "http://127.0.0.1:8000"))
     # OFFLOAD_REQUIRE_STAFF_MFA: provider and MSP staff must enrol a second factor (default on).
     require_staff_mfa: bool = field(default_factory=lambda: _bool("OFFLOAD_REQUIRE_STAFF_MFA", True))
     # OFFLOAD_SECURE: HTTPS-only cookies, HSTS and redirects (default on unless OFFLOAD_DEBUG).
     secure: bool | None = field(
-        default_factory=lambda: (
-            _bool("OFFLOAD_SECURE", True) if os.environ.get("OFFLOAD_SECURE") else None
-        )
+        default_factory=lambda: _bool("OFFLOAD_SECURE", True) if os.environ.get("OFFLOAD_SECURE") else None
     )
     # OFFLOAD_EMAIL_URL: smtp://user:pass@host:port, or console:// (default) to print mails.
     email_url: str = field(default_factory=lambda: os.environ.get("OFFLOAD_EMAIL_URL", "console://"))

@@ -329,7 +329,9 @@ def get_client(request: HttpRequest, client_id: Id) -> Client:
 def update_client(request: HttpRequest, client_id: Id, payload: ClientPatch) -> Client:
     client = access_client(request, client_id)
     return clients.update_client(
-        actor=request.auth, client=client, changes=payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        actor=request.auth,  # type: ignore[attr-defined]
+        client=client,
+        changes=payload.model_dump(exclude_unset=True),
     )
 
 
@@ -362,7 +364,9 @@ def get_site(request: HttpRequest, site_id: Id) -> Site:
 def update_site(request: HttpRequest, site_id: Id, payload: SitePatch) -> Site:
     site = access_site(request, site_id)
     return sites.update_site(
-        actor=request.auth, site=site, changes=payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        actor=request.auth,  # type: ignore[attr-defined]
+        site=site,
+        changes=payload.model_dump(exclude_unset=True),
     )
 
 

@@ -136,8 +136,10 @@ def scope_filter(model: type[models.Model], scope: Scope) -> Q | None:
         predicate = Q(**{f"{msp_key}__in": scope.msp_ids})
     else:
         client_key = (
-            "id" if client_path in {"id", "pk"}
-            else f"{client_path}_id" if "__" not in client_path
+            "id"
+            if client_path in {"id", "pk"}
+            else f"{client_path}_id"
+            if "__" not in client_path
             else client_path
         )
         predicate = Q(**{f"{msp_key}__in": scope.full_msp_ids}) | Q(**{f"{client_key}__in": scope.client_ids})

@@ -33,7 +33,10 @@ def create_api_token(
         raise DomainError("The expiry must be in the future.", code="invalid", field="expires_at")
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
-        user=user, name=name, key_prefix=raw[: len(ApiToken.PREFIX) + 6], key_hash=hash_token(raw),
+        user=user,
+        name=name,
+        key_prefix=raw[: len(ApiToken.PREFIX) + 6],
+        key_hash=hash_token(raw),
         expires_at=expires_at,
     )
     return token, raw

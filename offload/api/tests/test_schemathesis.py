@@ -88,7 +88,9 @@ def test_every_operation_survives_fuzzing_and_matches_its_schema(world, wsgi_app
     assert not failures, "\n\n".join(failures)
     # The token worked: fuzzing reached the handlers, and every list answered 200 at least once.
     assert all(401 not in codes for codes in statuses.values()), statuses
-    assert all(200 in codes for op, codes in statuses.items() if op.startswith("GET") and "{" not in op), statuses
+    assert all(200 in codes for op, codes in statuses.items() if op.startswith("GET") and "{" not in op), (
+        statuses
+    )
     # Random ids rarely exist, so each detail read is also called with one of the owner's own rows.
     own_ids = _own_ids(world)
     for operation in operations:

@@ -94,7 +94,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return error_response(
-            api, request, status=422, code="invalid", message="The input is not valid.",
+            api,
+            request,
+            status=422,
+            code="invalid",
+            message="The input is not valid.",
             fields=validation_fields(exc.errors),
         )
 
@@ -119,7 +123,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error_response(
-            api, request, status=401, code="not_authenticated",
+            api,
+            request,
+            status=401,
+            code="not_authenticated",
             message="Send a valid API token (Authorization: Bearer ofl_…) or sign in.",
         )
 

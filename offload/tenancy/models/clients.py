@@ -102,7 +102,11 @@ class Asset(TenantModel, TimestampedModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="assets")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets")
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets",
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assets",
         help_text="The person who mainly uses it.",
     )
     name = models.CharField(max_length=200)

@@ -8,8 +8,17 @@ from offload.tenancy.models import Asset, Client, Contact, Site
 from offload.tenancy.services.base import InvalidInput, apply_changes, authorize, save_validated
 
 ASSET_FIELDS = (
-    "site", "contact", "name", "kind", "hostname", "serial_number", "manufacturer", "model_name",
-    "operating_system", "ip_address", "is_active",
+    "site",
+    "contact",
+    "name",
+    "kind",
+    "hostname",
+    "serial_number",
+    "manufacturer",
+    "model_name",
+    "operating_system",
+    "ip_address",
+    "is_active",
 )
 
 

@@ -25,8 +25,14 @@ def create_client(
     """Add a client to `msp` (MSP owners and service managers); recorded in the audit history."""
     authorize(actor, "tenancy.add_client")
     client = Client(
-        msp=msp, name=name, short_name=short_name, email_domains=list(email_domains or []), phone=phone,
-        website=website, notes=notes, is_active=is_active,
+        msp=msp,
+        name=name,
+        short_name=short_name,
+        email_domains=list(email_domains or []),
+        phone=phone,
+        website=website,
+        notes=notes,
+        is_active=is_active,
     )
     save_validated(client, actor=actor)
     return client

@@ -2,9 +2,9 @@ import datetime
 
 import factory
 
-from offload.tenancy.testing import ScopedFactory
 from offload.tenancy import models
 from offload.tenancy.choices import AgreementService, AgreementStatus
+from offload.tenancy.testing import ScopedFactory
 
 
 class ProviderFactory(ScopedFactory):

@@ -17,8 +17,7 @@ def scope_of(world, key):
 def history_models():
     """Every historical model (and m2m history model) simple-history registered for our apps."""
     return [
-        m for m in apps.get_models()
-        if m.__module__.startswith("offload.") and hasattr(m, "instance_type")
+        m for m in apps.get_models() if m.__module__.startswith("offload.") and hasattr(m, "instance_type")
     ]
 
 
