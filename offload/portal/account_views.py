@@ -54,6 +54,11 @@ def client_only(view: PortalView) -> PortalView:
     return wrapper
 
 
+def too_many_attempts(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """allauth's rate limit answer (429), in the brand rather than allauth's plain page."""
+    return render_portal(request, portal, "portal/too_many_attempts.html", {}, status=429)
+
+
 # --- Password reset by email ------------------------------------------------------------------
 
 
@@ -92,9 +97,8 @@ def password_reset(request: HttpRequest, portal: Portal) -> HttpResponse:
     form = ResetPasswordForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        too_many = ratelimit.consume_or_429(request, action="reset_password", key=email)
-        if too_many:
-            return too_many
+        if not ratelimit.consume(request, action="reset_password", key=email):
+            return too_many_attempts(request, portal)
         send_password_reset_mails(request=request, portal=portal, users=form.users)
         return redirect(portal.url("password_reset_done"))
     status = 400 if request.method == "POST" else 200
@@ -153,7 +157,11 @@ def password_reset_from_key_done(request: HttpRequest, portal: Portal) -> HttpRe
 @portal_view
 @client_only
 def password_change(request: HttpRequest, portal: Portal) -> HttpResponse:
-    """Change the password with the current one (allauth's form and its password validators)."""
+    """Change the password with the current one (allauth's form, validators and rate limit)."""
+    if request.method == "POST" and not ratelimit.consume(
+        request, action="change_password", user=request.user
+    ):
+        return too_many_attempts(request, portal)
     form = ChangePasswordForm(data=request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -183,6 +191,9 @@ def totp_activate(request: HttpRequest, portal: Portal) -> HttpResponse:
     user = request.user
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         return render_portal(request, portal, "portal/totp_active.html", {})
+    # The form checks the current password: as limited as allauth's own re-authentication.
+    if request.method == "POST" and not ratelimit.consume(request, action="reauthenticate", user=user):
+        return too_many_attempts(request, portal)
     form = PortalActivateTOTPForm(data=request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         reauthenticate_by_password(request)

@@ -221,3 +221,30 @@ def test_other_allauth_pages_on_portal_host_lead_into_the_portal(client, portals
         response = client.get(path, HTTP_HOST=ACME_HOST)
         assert response.status_code == 302, path
         assert response["Location"] == location, path
+
+
+def test_totp_setup_limits_password_guesses(client, portals: Portals, settings):
+    """Guessing the current password on the TOTP page is rate-limited like allauth's re-authentication."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reauthenticate": "2/m/user"}
+    sign_in(client, portals, "client_user")
+    statuses = [
+        client.post(
+            "/accounts/2fa/totp/activate/", {"code": "000000", "password": "guess"}, HTTP_HOST=ACME_HOST
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [400, 400, 429]
+    refused = client.get("/accounts/2fa/totp/activate/", HTTP_HOST=ACME_HOST)
+    assert refused.status_code == 200  # looking at the page is not a guess
+
+
+def test_reset_requests_are_rate_limited_in_the_brand(client, portals: Portals, settings):
+    """Too many reset requests for one address get a branded 'too many attempts' page and no more mail."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "1/m/key"}
+    email = portals.world.user("client_user").email
+    client.post("/accounts/password/reset/", {"email": email}, HTTP_HOST=ACME_HOST)
+    again = client.post("/accounts/password/reset/", {"email": email}, HTTP_HOST=ACME_HOST)
+    assert again.status_code == 429
+    assert "Too many attempts" in again.text
+    assert_only_brand(again.text, portals, portals.acme)
+    assert len(mail.outbox) == 1
