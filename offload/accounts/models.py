@@ -85,19 +85,19 @@ class Membership(TimestampedModel):
                 name="membership_org_matches_role",
                 condition=(
                     Q(
-                        role__in=list(PROVIDER_ROLES),
+                        role__in=sorted(PROVIDER_ROLES),
                         provider__isnull=False,
                         msp__isnull=True,
                         contact__isnull=True,
                     )
                     | Q(
-                        role__in=list(MSP_ROLES),
+                        role__in=sorted(MSP_ROLES),
                         provider__isnull=True,
                         msp__isnull=False,
                         contact__isnull=True,
                     )
                     | Q(
-                        role__in=list(CLIENT_ROLES),
+                        role__in=sorted(CLIENT_ROLES),
                         provider__isnull=True,
                         msp__isnull=False,
                         contact__isnull=False,
