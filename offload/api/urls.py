@@ -14,6 +14,7 @@ from offload.accounts.api import router as accounts_router
 from offload.api.auth import BearerToken, SessionCookie
 from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
+from offload.servicedesk.api import router as servicedesk_router
 from offload.tenancy.api import router as tenancy_router
 
 DESCRIPTION = """
@@ -44,5 +45,6 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("", accounts_router)
 api.add_router("", tenancy_router)
+api.add_router("", servicedesk_router)
 
 urlpatterns = [path("", api.urls)]

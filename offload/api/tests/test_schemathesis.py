@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from offload.accounts.services.tokens import create_api_token
 from offload.config.wsgi import application
+from offload.servicedesk.tests.factories import TicketFactory
 from offload.tenancy.scoping import system_scope
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -114,4 +115,5 @@ def _own_ids(world) -> dict[str, int]:
             "site_id": client.sites.first().id,
             "contact_id": client.contacts.first().id,
             "asset_id": client.assets.first().id,
+            "ticket_id": TicketFactory(client=client, contact=client.contacts.first()).id,
         }
