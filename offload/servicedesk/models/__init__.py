@@ -2,6 +2,13 @@
 
 from offload.servicedesk.models.catalog import CannedReply, Category, PriorityMatrix, Team
 from offload.servicedesk.models.entries import Attachment, TicketEntry
+from offload.servicedesk.models.inbound import (
+    InboundMessage,
+    InboundStatus,
+    MailThreadId,
+    MessageDirection,
+    UnroutedMessage,
+)
 from offload.servicedesk.models.queues import SavedView
 from offload.servicedesk.models.tickets import Ticket, TicketCounter
 from offload.servicedesk.models.time import TimeEntry
@@ -10,6 +17,10 @@ __all__ = [
     "Attachment",
     "CannedReply",
     "Category",
+    "InboundMessage",
+    "InboundStatus",
+    "MailThreadId",
+    "MessageDirection",
     "PriorityMatrix",
     "SavedView",
     "Team",
@@ -17,4 +28,5 @@ __all__ = [
     "TicketCounter",
     "TicketEntry",
     "TimeEntry",
+    "UnroutedMessage",
 ]
