@@ -10,6 +10,7 @@ Attachments and webhooks are not part of this router yet.
 
 from __future__ import annotations
 
+import base64
 import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -20,8 +21,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from offload.accounts.models import User
 from offload.core.api.errors import with_errors
-from offload.core.api.pagination import CursorPage, paginate
-from offload.core.api.types import Cursor, Id, Limit, SearchQuery, text
+from offload.core.api.pagination import CursorPage, InvalidCursor, paginate
+from offload.core.api.types import MAX_ID, Cursor, Id, Limit, SearchQuery, text
 from offload.core.errors import PermissionDenied
 from offload.servicedesk.access import access_ticket
 from offload.servicedesk.choices import (
@@ -260,6 +261,24 @@ def _ticket_refs(changes: dict[str, Any], ticket_client: int) -> dict[str, Any]:
     return changes
 
 
+def _checked_queue_cursor(cursor: str | None) -> str | None:
+    """`cursor` if it is a queue cursor the database can compare, else 400 `invalid_cursor`.
+
+    The queue's cursor is "updated_at|id" (see `selectors.queue_page`); a forged one with a naive
+    time or an id beyond a 64-bit column must be refused here, not by the database driver.
+    """
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.rsplit("|", 1)
+        if datetime.datetime.fromisoformat(stamp).tzinfo is not None and 1 <= int(pk) <= MAX_ID:
+            return cursor
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidCursor("This cursor is not valid for this list.", field="cursor")
+
+
 def _acting_msp(parent: Category | None) -> MSP:
     """The MSP a new category belongs to: its parent's, else the acting staff member's own."""
     if parent is not None:
@@ -284,7 +303,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     page = queue_page(
         filters=wanted,
         user_id=request.auth.pk,  # type: ignore[attr-defined]
-        after=filters.cursor,
+        after=_checked_queue_cursor(filters.cursor),
         limit=filters.limit,
         search=filters.q or "",
     )

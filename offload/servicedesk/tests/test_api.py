@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import pytest
@@ -106,6 +107,18 @@ def test_ticket_list_pages_with_a_cursor(world, desk):
         assert "cursor=" in body["next"]
     assert sorted(seen) == sorted([desk.own.pk, desk.colleague.pk, desk.other_client.pk])
     assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2020-01-01T00:00:00|1", "2020-01-01T00:00:00+00:00|99999999999999999999999", "x|y", "no-separator"],
+)
+def test_forged_ticket_cursor_is_a_400(world, desk, raw):
+    """A cursor the API did not make (naive time, huge id, garbage) answers invalid_cursor, never 500."""
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    response = api_as(world.user("msp_owner")).get("/tickets", {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
 
 
 # --- Reading one ticket -------------------------------------------------------------------------
