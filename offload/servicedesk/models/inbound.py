@@ -33,8 +33,9 @@ class InboundMessage(TenantModel):
     (msp, Message-ID) — a message without one gets the parser's id derived from its bytes. `status`
     says how processing ended: a ticket or reply (`processed`), deliberately dropped (`ignored`:
     auto-reply, bounce, loop, our own mail), or held for a person (`quarantined`) with `reason`
-    (a code) and `error` (details). Only staff of the MSP see these rows (no client path is set,
-    and mail may come from people no client owns).
+    (a code) and `error` (details). Scoped through the sender's contact: staff who see every
+    client of the MSP see every row (also those without a contact: unknown senders, parse
+    failures); anybody limited to some clients sees only mail of their clients' contacts.
     """
 
     recipient = models.CharField(max_length=320, help_text="The envelope/support address it came in on.")
@@ -66,6 +67,9 @@ class InboundMessage(TenantModel):
     )
     received_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_client_path: ClassVar[str | None] = "contact__client_id"
+    tenant_own_path: ClassVar[str | None] = "contact"
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -117,6 +121,7 @@ class MailThreadId(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenant_client_path: ClassVar[str | None] = "ticket__client_id"
+    tenant_own_path: ClassVar[str | None] = "ticket__contact_id"
 
     class Meta:
         ordering = ["id"]
