@@ -1,6 +1,6 @@
 """Extra rows for the isolation test, on top of the shared `world`.
 
-`seed_foreign_rows` adds rows with distinctive primary keys (9x0001…), so that an id put into a URL
+`seed_foreign_rows` adds rows with distinctive primary keys (9x0001…, 10x0001…), so that an id put into a URL
 names exactly one foreign row and cannot also be the id of a row the viewer may see; `flood` adds
 a batch of rows foreign to one viewer, between two identical requests, to prove that foreign data
 changes nothing the viewer sees (not even a count).
@@ -13,7 +13,9 @@ from itertools import count
 from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
-from offload.tenancy.models import Client, PortalHost
+from offload.servicedesk.choices import EntryKind, Visibility
+from offload.servicedesk.tests import factories as sf
+from offload.tenancy.models import Client, Contact, PortalHost
 from offload.tenancy.scoping import system_scope
 from offload.tenancy.tests import factories as tf
 
@@ -27,6 +29,10 @@ PK = {
     "brand": 960001,
     "host": 970001,
     "agreement": 980001,
+    "category": 1010001,
+    "ticket": 1020001,
+    "entry": 1030001,
+    "time": 1040001,
 }
 
 
@@ -64,6 +70,37 @@ def _client_rows(client: Client, n: int, label: str, *, site: bool = True) -> No
         serial_number=f"SN-{label.upper().replace(' ', '-')}",
     )
     tf.AssetFactory(id=_pk("asset", 2 * n + 1), client=client, msp=msp, site=place, name=f"{label} Router")
+    _desk_rows(client, alice, n, label)
+
+
+def _desk_rows(client: Client, requester: Contact, n: int, label: str) -> None:
+    """A category, and a ticket by `requester` with a public reply, an internal note and logged time."""
+    msp = client.msp
+    # A category belongs to the MSP, not the client: it is named after the MSP, whose staff and
+    # providers may see it even where they do not see this client.
+    name = f"{msp.name} Printers {n}"
+    category = sf.CategoryFactory(id=_pk("category", n), msp=msp, name=name, path=name)
+    ticket = sf.TicketFactory(
+        id=_pk("ticket", n),
+        client=client,
+        msp=msp,
+        contact=requester,
+        category=category,
+        subject=f"{label} toner is empty",
+        description=f"{label} ticket description",
+    )
+    sf.TicketEntryFactory(id=_pk("entry", 2 * n), ticket=ticket, msp=msp, body=f"{label} public reply")
+    sf.TicketEntryFactory(
+        id=_pk("entry", 2 * n + 1),
+        ticket=ticket,
+        msp=msp,
+        kind=EntryKind.NOTE,
+        visibility=Visibility.MSP_INTERNAL,
+        body=f"{label} internal note",
+    )
+    sf.TimeEntryFactory(
+        id=_pk("time", n), ticket=ticket, msp=msp, user=UserFactory(), note=f"{label} time note"
+    )
 
 
 def seed_foreign_rows(world: World) -> None:
