@@ -314,3 +314,29 @@ def test_every_corpus_message_ends_processed_ignored_or_quarantined(people, worl
     assert not [r for r in rows if r.retryable], [(r.message_id, r.error) for r in rows if r.retryable]
     assert sum(r.status == InboundStatus.PROCESSED for r in rows) > 30
     assert sum(r.status == InboundStatus.IGNORED for r in rows) >= 5
+
+
+def test_header_reply_from_another_clients_contact_becomes_an_internal_note(people):
+    """Another client's person answering by header is kept for staff, never shown as a public reply."""
+    first = deliver(mail("alice@alpha-one.example", "Shared printer", "r@alpha-one.example"))
+    other = deliver(
+        mail(
+            "carol@alpha-two.example",
+            "Re: Shared printer",
+            "s@alpha-two.example",
+            In_Reply_To="<r@alpha-one.example>",
+        )
+    )
+    assert other.ticket_id == first.ticket_id
+    with system_scope("test check"):
+        entry = other.entry
+        assert entry is not None
+        assert (entry.kind, entry.visibility) == (EntryKind.NOTE, Visibility.MSP_INTERNAL)
+        assert not TicketEntry.objects.filter(ticket=first.ticket, kind=EntryKind.REPLY).exists()
+
+
+def test_mail_from_our_own_support_address_is_ignored(people):
+    """A mail sent from the brand's own address (a loop through a forwarder) is ignored, not filed."""
+    message = deliver(mail(SUPPORT, "Your ticket was updated", "t@acme.example"))
+    assert (message.status, message.reason) == (InboundStatus.IGNORED, "own_mail")
+    assert tickets() == []
