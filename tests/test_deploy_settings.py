@@ -16,7 +16,9 @@ def run_deploy_check(tmp_path: Path, **overrides: str) -> subprocess.CompletedPr
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("OFFLOAD_") and name not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+        if not name.startswith("OFFLOAD_")
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' fixtures while they run, never in production.
+        and name not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         OFFLOAD_SECRET_KEY=secrets.token_urlsafe(50),
