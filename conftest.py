@@ -1,5 +1,8 @@
 """Fixtures shared by every app's tests."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from offload.accounts.testing import World, build_world
@@ -35,3 +38,37 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Debian's Chromium, with the flags this machine kind needs (no sandbox as root, no background
+# traffic to a closed network). Test host names under *.example all resolve to the live server.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--host-resolver-rules=MAP *.example 127.0.0.1",
+    "--no-proxy-server",
+    "--disable-features=HttpsUpgrades",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """One headless Chromium per test process, driven through pytest-playwright's sync API.
+
+    That API keeps an event loop running in the test thread for the rest of the session, and Django
+    refuses ORM calls from a thread with a running loop unless told the tests know what they do.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -5,7 +5,6 @@ Screenshots of every page visited are saved under test-artifacts/ (git-ignored) 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from offload.accounts.choices import Role
 from offload.accounts.tests.factories import MembershipFactory
@@ -23,15 +22,6 @@ from offload.tenancy.scoping import system_scope
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PROVIDER_NAV = ["MSPs served", "NOC queue", "Agents", "Clients", "Assets"]
 MSP_NAV = ["Dashboard", "Clients", "Sites", "Contacts", "Assets", "API tokens", "Settings"]
 ROLE_HOMES = {
@@ -43,23 +33,6 @@ ROLE_HOMES = {
     "technician": ("Dashboard", MSP_NAV),
     "finance": ("Dashboard", MSP_NAV),
 }
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    # Playwright's sync API keeps an event loop running in this thread while the module runs;
-    # Django refuses ORM calls from such a thread unless told the tests know what they are doing.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Chromium resolves every *.example host name to the loopback live server
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pyotp
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, expect
 
 from offload.portal.tests.conftest import ACME_HOST, BRAVO_HOST, Portals
 from offload.tenancy.models import Brand
@@ -24,39 +23,6 @@ from offload.tenancy.models import Brand
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    # Portal host names are fictional: send them all to the live server on loopback.
-    "--host-resolver-rules=MAP *.example 127.0.0.1",
-    "--no-proxy-server",
-    "--disable-features=HttpsUpgrades",
-]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API keeps an event loop in the test thread; the ORM must still work there.
-
-    Session-scoped so that it is in place before Playwright's own session fixture starts.
-    """
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
