@@ -62,11 +62,16 @@ class Scope:
     def is_system(self) -> bool:
         return self.kind == "system"
 
+    @property
+    def is_unrestricted(self) -> bool:
+        """System work across every tenant; a system scope narrowed to one MSP is not."""
+        return self.is_system and not self.msp_ids
+
     def sees_msp(self, msp_id: int) -> bool:
-        return self.is_system or msp_id in self.msp_ids
+        return self.is_unrestricted or msp_id in self.msp_ids
 
     def sees_client(self, *, msp_id: int, client_id: int) -> bool:
-        return self.is_system or msp_id in self.full_msp_ids or client_id in self.client_ids
+        return self.is_unrestricted or msp_id in self.full_msp_ids or client_id in self.client_ids
 
 
 NOBODY = Scope(kind="anonymous", reason="no identity")
@@ -115,16 +120,24 @@ def replace_current(scope: Scope) -> Scope:
     return scope
 
 
-def system_scope(reason: str) -> contextlib.AbstractContextManager[Scope]:
-    """Cross-tenant work done by the system itself; `reason` documents why at the call site."""
+def system_scope(reason: str, *, msp_id: int | None = None) -> contextlib.AbstractContextManager[Scope]:
+    """Work done by the system itself; `reason` documents why at the call site.
+
+    With `msp_id`, the system acts for that one MSP (a worker filing its mail, say): it still acts
+    as the system, but the guard keeps every query inside that MSP, so a lookup that forgets its
+    `msp_id` cannot reach another tenant's rows.
+    """
     if not reason:
         raise ValueError("system_scope needs a reason")
-    return activate(Scope(kind="system", reason=reason))
+    if msp_id is None:
+        return activate(Scope(kind="system", reason=reason))
+    only = frozenset({msp_id})
+    return activate(Scope(kind="system", reason=reason, msp_ids=only, full_msp_ids=only))
 
 
 def scope_filter(model: type[models.Model], scope: Scope) -> Q | None:
     """The predicate that limits `model`'s rows to `scope`, or None when nothing is hidden."""
-    if scope.is_system:
+    if scope.is_unrestricted:
         return None
     msp_path: str = getattr(model, "tenant_msp_path", "msp")
     client_path: str | None = getattr(model, "tenant_client_path", None)

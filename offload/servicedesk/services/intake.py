@@ -287,13 +287,15 @@ def process_inbound(message_id: int) -> InboundMessage:
     Idempotent: a message already processed or ignored is left as it is (tasks run at least once).
     Never raises for a bad mail; an unexpected error is recorded as a retryable quarantine.
     """
-    with system_scope("mail intake: process a stored message"):
-        with transaction.atomic():
-            message = InboundMessage.objects.select_for_update().get(pk=message_id)
-            if message.status in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
-                return message
-            message.attempts += 1
-            message.save(update_fields=["attempts"])
+    with system_scope("mail intake: find the stored message"), transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.status in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
+            return message
+        message.attempts += 1
+        message.save(update_fields=["attempts"])
+    # Filing acts as the system, but only inside the message's MSP: the guard, not each lookup's
+    # msp_id filter, keeps contacts, tickets and threads of other tenants out of reach.
+    with system_scope("mail intake: file a stored message for its MSP", msp_id=message.msp_id):
         try:
             with transaction.atomic():
                 _process(message)
@@ -302,7 +304,7 @@ def process_inbound(message_id: int) -> InboundMessage:
         except Exception as exc:  # one mail's failure must not stop the others
             log.exception("Inbound message %s failed", message.pk)
             _quarantine(message, reason="error", error=f"{type(exc).__name__}: {exc}"[:4000], retryable=True)
-        return message
+    return message
 
 
 def _process(message: InboundMessage) -> None:

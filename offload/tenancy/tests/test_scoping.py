@@ -4,7 +4,7 @@ import pytest
 
 from offload.accounts.acting import acting_for_user
 from offload.tenancy.models import Asset, Client, Contact, ServiceAgreement
-from offload.tenancy.scoping import ScopeError, activate
+from offload.tenancy.scoping import ScopeError, activate, system_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +55,14 @@ def test_ended_agreement_hides_the_msp(world, system):
     ServiceAgreement.objects.filter(msp=world.msp_b, provider=world.provider).update(status="ended")
     with activate(acting_for_user(world.user("noc_agent")).scope):
         assert sorted(c.name for c in Client.objects.all()) == ["Alpha One", "Alpha Two"]
+
+
+def test_system_scope_for_one_msp_stays_inside_it(world):
+    """System work done for one MSP (filing its mail) cannot see another MSP's rows, even unfiltered."""
+    with system_scope("test: act for MSP A", msp_id=world.msp_a.id) as scope:
+        assert scope.is_system
+        assert not scope.is_unrestricted
+        assert sorted(c.name for c in Client.objects.all()) == ["Alpha One", "Alpha Two"]
+        assert not Contact.objects.filter(client=world.clients["b1"]).exists()
+    with system_scope("test: every tenant"):
+        assert Client.objects.count() == 5
