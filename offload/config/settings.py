@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "offload.tenancy",
     "offload.accounts",
     "offload.servicedesk",
+    "offload.noc",
     "offload.console",
     "offload.portal",
     "offload.api",
