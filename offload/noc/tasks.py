@@ -1,0 +1,3 @@
+"""NOC background tasks. Each task is declared next to its service; this module re-exports them so
+that the scheduler (which imports every app's `tasks` module) registers the periodic ones.
+Add one import line per service module."""
