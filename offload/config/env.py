@@ -57,6 +57,15 @@ class Environment:
     default_from_email: str = field(
         default_factory=lambda: os.environ.get("OFFLOAD_DEFAULT_FROM_EMAIL", "offload@localhost")
     )
+    # OFFLOAD_MAIL_MESSAGE_ID_DOMAIN: the domain of the Message-IDs of mails we send (default: the
+    # host of OFFLOAD_BASE_URL); inbound mail with an id in this domain is our own and dropped.
+    mail_message_id_domain: str = field(
+        default_factory=lambda: os.environ.get("OFFLOAD_MAIL_MESSAGE_ID_DOMAIN", "")
+    )
+    # OFFLOAD_MAIL_LOOP_TOKEN: a secret of this installation written into the X-Offload-Loop header.
+    mail_loop_token: str = field(default_factory=lambda: os.environ.get("OFFLOAD_MAIL_LOOP_TOKEN", ""))
+    # OFFLOAD_MAIL_RATE: mails to one recipient per MSP allowed per window, e.g. "10/10m".
+    mail_rate: str = field(default_factory=lambda: os.environ.get("OFFLOAD_MAIL_RATE", "10/10m"))
     # OFFLOAD_LOG_LEVEL: INFO by default.
     log_level: str = field(default_factory=lambda: os.environ.get("OFFLOAD_LOG_LEVEL", "INFO"))
     # OFFLOAD_LOGIN_RATE: sign-in attempts allowed per client address and account, e.g. "5/5m".
