@@ -9,6 +9,15 @@ from offload.servicedesk.models.inbound import (
     MessageDirection,
     UnroutedMessage,
 )
+from offload.servicedesk.models.mail import (
+    Mailbox,
+    MailboxAuth,
+    MailboxSecurity,
+    MailEvent,
+    MailTemplate,
+    OutboundEmail,
+    OutboundStatus,
+)
 from offload.servicedesk.models.queues import SavedView
 from offload.servicedesk.models.tickets import Ticket, TicketCounter
 from offload.servicedesk.models.time import TimeEntry
@@ -19,8 +28,15 @@ __all__ = [
     "Category",
     "InboundMessage",
     "InboundStatus",
+    "MailEvent",
+    "MailTemplate",
     "MailThreadId",
+    "Mailbox",
+    "MailboxAuth",
+    "MailboxSecurity",
     "MessageDirection",
+    "OutboundEmail",
+    "OutboundStatus",
     "PriorityMatrix",
     "SavedView",
     "Team",
