@@ -9,6 +9,7 @@ from offload.servicedesk.models.inbound import (
     MessageDirection,
     UnroutedMessage,
 )
+from offload.servicedesk.models.knowledge import Article
 from offload.servicedesk.models.mail import (
     Mailbox,
     MailboxAuth,
@@ -19,13 +20,16 @@ from offload.servicedesk.models.mail import (
     OutboundStatus,
 )
 from offload.servicedesk.models.queues import SavedView
+from offload.servicedesk.models.satisfaction import CsatResponse
 from offload.servicedesk.models.tickets import Ticket, TicketCounter
 from offload.servicedesk.models.time import TimeEntry
 
 __all__ = [
+    "Article",
     "Attachment",
     "CannedReply",
     "Category",
+    "CsatResponse",
     "InboundMessage",
     "InboundStatus",
     "MailEvent",
