@@ -1,13 +1,27 @@
 """The NOC's models, one module per aggregate; each module's classes are re-exported here."""
 
+from offload.noc.models.agents import AgentLevel, AgentProfile, Skill
+from offload.noc.models.instructions import (
+    InstructionAcknowledgement,
+    InstructionLevel,
+    InstructionVersion,
+    StandingInstruction,
+)
 from offload.noc.models.maintenance import MaintenanceOccurrence, MaintenanceSchedule
 from offload.noc.models.runbooks import LibraryRunbook, Runbook, RunbookStepDone, TicketRunbook
 
 __all__ = [
+    "AgentLevel",
+    "AgentProfile",
+    "InstructionAcknowledgement",
+    "InstructionLevel",
+    "InstructionVersion",
     "LibraryRunbook",
     "MaintenanceOccurrence",
     "MaintenanceSchedule",
     "Runbook",
     "RunbookStepDone",
+    "Skill",
+    "StandingInstruction",
     "TicketRunbook",
 ]
