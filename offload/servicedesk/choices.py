@@ -10,6 +10,7 @@ class TicketSource(models.TextChoices):
     ALERT = "alert", "Alert"
     API = "api", "API"
     PROJECT = "project", "Project"
+    SCHEDULE = "schedule", "Schedule"
 
 
 class TicketKind(models.TextChoices):
