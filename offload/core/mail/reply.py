@@ -7,6 +7,11 @@ import re
 
 from mailparser_reply.parser import EmailMessage
 
+# The line our outbound mail puts above its text: whatever a reply has at and below it is quoted
+# history, whichever client quoted it and however (Outlook does not mark quotes with ">").
+REPLY_MARKER = "##- Please type your reply above this line -##"
+_MARKER_LINE = re.compile(r"^[ >]*##-[^\n]*-##[ \t]*$", re.MULTILINE)
+
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "cs"]
 
 # Lines that begin a forwarded message in the body. A forward is kept whole: the forwarded mail is
@@ -107,6 +112,11 @@ def extract_reply(text: str, *, subject: str, max_chars: int, problems: list[str
     if len(text) > max_chars:
         problems.append(f"body longer than {max_chars} characters: reply not separated from quotes")
         return text.strip(), ""
+    marker = _MARKER_LINE.search(text)
+    if marker is not None and not is_forward(subject, text[: marker.start()]):
+        above = text[: marker.start()]
+        reply, _ = extract_reply(above, subject=subject, max_chars=max_chars, problems=problems)
+        return reply, "top"
     if is_forward(subject, text):
         return text.strip(), "forward"
     normalized = text.replace("\r\n", "\n")

@@ -49,7 +49,7 @@ from offload.servicedesk.models import (
     TicketEntry,
     UnroutedMessage,
 )
-from offload.servicedesk.services.entries import add_note, add_reply
+from offload.servicedesk.services.entries import add_attachment, add_note, add_reply
 from offload.servicedesk.services.tickets import open_ticket
 from offload.tenancy.models import Brand, Client, Contact
 from offload.tenancy.scoping import system_scope
@@ -274,11 +274,59 @@ def _file(message: InboundMessage, parsed: ParsedMessage) -> None:
             cc_emails=cc[:MAX_CC],
         )
         message.contact = contact
+    if parsed.attachments or parsed.dropped_attachments:
+        entry = _attach(parsed, ticket=ticket, entry=entry, contact=message.contact)
     message.ticket = ticket
     message.entry = entry
     remember_message_id(
         ticket=ticket, message_id=parsed.message_id, direction=MessageDirection.INBOUND, entry=entry
     )
+
+
+def _attach(
+    parsed: ParsedMessage, *, ticket: Ticket, entry: TicketEntry | None, contact: Contact | None
+) -> TicketEntry | None:
+    """Keep the mail's files (and inline images) on its entry, within the ticket's limits.
+
+    A new ticket's files go on a public reply from the requester ("Attached: …"), as the portal
+    does. Files refused by the limits, and those the parser dropped, are named in an internal note
+    so that staff know to ask for them; the mail itself is filed either way.
+    """
+    dropped = [f"{d.filename or '(unnamed)'} ({d.reason})" for d in parsed.dropped_attachments]
+    kept = parsed.attachments
+    if kept and entry is None:
+        if contact is None or contact.client_id != ticket.client_id:
+            dropped += [f"{a.filename} (no message to attach to)" for a in kept]
+            kept = []
+        else:
+            names = ", ".join(a.filename or "attachment" for a in kept[:10])
+            more = f" and {len(kept) - 10} more" if len(kept) > 10 else ""
+            entry = add_reply(
+                actor=None, ticket=ticket, body=f"Attached: {names}{more}", author_contact=contact
+            )
+    for attachment in kept:
+        assert entry is not None
+        try:
+            add_attachment(
+                actor=None,
+                entry=entry,
+                content=attachment.content,
+                filename=attachment.filename or "attachment",
+                content_type=attachment.content_type,
+                is_inline=attachment.is_inline,
+                content_id=attachment.content_id
+                or (attachment.content_ids[0] if attachment.content_ids else ""),
+            )
+        except DomainError as exc:
+            dropped.append(f"{attachment.filename or '(unnamed)'} ({exc.code})")
+    if dropped:
+        add_note(
+            actor=None,
+            ticket=ticket,
+            body="Files of this mail not kept: " + "; ".join(dropped[:50]),
+            visibility=Visibility.MSP_INTERNAL,
+        )
+    return entry
 
 
 def process_inbound(message_id: int) -> InboundMessage:
