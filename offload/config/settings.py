@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "offload.accounts",
     "offload.servicedesk",
     "offload.noc",
+    "offload.alerts",
     "offload.console",
     "offload.portal",
     "offload.api",
