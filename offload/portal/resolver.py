@@ -80,6 +80,10 @@ class Portal:
         return self.url("sign_out")
 
     @property
+    def sign_in_link_url(self) -> str:
+        return self.url("sign_in_link")
+
+    @property
     def password_reset_url(self) -> str:
         return self.url("password_reset")
 

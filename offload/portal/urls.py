@@ -6,7 +6,7 @@ own paths under accounts/, so that on a portal host the familiar addresses show 
 
 from django.urls import path, re_path
 
-from offload.portal import account_views, views
+from offload.portal import account_views, kb_views, link_views, ticket_views, views
 
 app_name = "portal"
 
@@ -14,6 +14,23 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("sign-in/link/", link_views.sign_in_link, name="sign_in_link"),
+    path("sign-in/link/sent/", link_views.sign_in_link_sent, name="sign_in_link_sent"),
+    path("sign-in/link/<str:token>/", link_views.sign_in_with_link, name="sign_in_with_link"),
+    path("tickets/", ticket_views.ticket_list, name="ticket_list"),
+    path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
+    path("tickets/<str:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:reference>/status/", ticket_views.ticket_status, name="ticket_status"),
+    path("tickets/<str:reference>/follow/", ticket_views.ticket_follow, name="ticket_follow"),
+    path("tickets/<str:reference>/rate/", ticket_views.ticket_rate, name="ticket_rate"),
+    path(
+        "tickets/<str:reference>/files/<int:attachment_id>/",
+        ticket_views.ticket_attachment,
+        name="ticket_attachment",
+    ),
+    path("kb/", kb_views.kb_list, name="kb_list"),
+    path("kb/<int:article_id>/", kb_views.kb_article, name="kb_article"),
     path("brand.css", views.brand_css, name="brand_css"),
     path("logo", views.logo, name="logo"),
     path("favicon", views.favicon, name="favicon"),

@@ -17,10 +17,12 @@ from allauth.mfa.base.views import AuthenticateView
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from offload.accounts.acting import SESSION_KEY
 from offload.accounts.scopes import active_memberships
+from offload.portal.home import home_extras
 from offload.portal.resolver import Portal, brand_css_version
 from offload.portal.visitors import ANONYMOUS_VISITOR, Visitor, VisitorKind, visitor_for_memberships
 from offload.tenancy.models import Contact
@@ -83,9 +85,12 @@ def home(request: HttpRequest, portal: Portal) -> HttpResponse:
     # The portal may be used through another of the person's memberships than the session's one.
     with activate(visitor.scope):
         contact = Contact.objects.select_related("client", "site").get(pk=visitor.membership.contact_id)
-        return render_portal(
-            request, portal, "portal/home.html", {"contact": contact, "membership": visitor.membership}
-        )
+        context = {
+            "contact": contact,
+            "membership": visitor.membership,
+            **home_extras(portal, visitor.membership),
+        }
+        return render_portal(request, portal, "portal/home.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,11 +108,12 @@ def sign_in(request: HttpRequest, portal: Portal) -> HttpResponseBase:
         return render_portal(request, portal, "portal/staff_notice.html", {})
     form = LoginForm(data=request.POST if request.method == "POST" else None, request=request)
     status = 200
+    next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         candidate = visitor_for_memberships(active_memberships(form.user), brand=portal.brand)
         if candidate.kind == VisitorKind.CLIENT:
             assert candidate.membership is not None
-            response = form.login(request, redirect_url=portal.home_url)
+            response = form.login(request, redirect_url=next_url or portal.home_url)
             # Act through the membership at this MSP's client, whatever else the person is.
             request.session[SESSION_KEY] = candidate.membership.pk
             return response
@@ -121,7 +127,19 @@ def sign_in(request: HttpRequest, portal: Portal) -> HttpResponseBase:
         status = 403
     elif request.method == "POST":
         status = 400
-    return render_portal(request, portal, "portal/sign_in.html", {"form": form}, status=status)
+    return render_portal(
+        request, portal, "portal/sign_in.html", {"form": form, "next": next_url}, status=status
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after signing in: a path on this same host (the page that asked), or ""."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        return next_url
+    return ""
 
 
 @require_POST
