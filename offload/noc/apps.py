@@ -1,4 +1,11 @@
+import importlib
+
 from django.apps import AppConfig
+
+# Modules whose import connects receivers of servicedesk's committed ticket events.
+SUBSCRIBERS = [
+    "offload.noc.services.triage",
+]
 
 
 class NocConfig(AppConfig):
@@ -8,3 +15,7 @@ class NocConfig(AppConfig):
     name = "offload.noc"
     label = "noc"
     verbose_name = "NOC"
+
+    def ready(self) -> None:
+        for module in SUBSCRIBERS:
+            importlib.import_module(module)

@@ -11,6 +11,9 @@ from offload.noc.models.instructions import (
 )
 from offload.noc.models.maintenance import MaintenanceOccurrence, MaintenanceSchedule
 from offload.noc.models.runbooks import LibraryRunbook, Runbook, RunbookStepDone, TicketRunbook
+from offload.noc.models.routing import RoutingRule, RoutingState, TicketRouting
+from offload.noc.models.scope import ScopeDecision, ScopeMatrix, ScopeMatrixVersion, ScopeRule
+from offload.noc.models.triage import TriageModel, TriageStatus, TriageSuggestion
 
 __all__ = [
     "AgentLevel",
@@ -28,4 +31,14 @@ __all__ = [
     "Skill",
     "StandingInstruction",
     "TicketRunbook",
+    "RoutingRule",
+    "RoutingState",
+    "ScopeDecision",
+    "ScopeMatrix",
+    "ScopeMatrixVersion",
+    "ScopeRule",
+    "TicketRouting",
+    "TriageModel",
+    "TriageStatus",
+    "TriageSuggestion",
 ]
