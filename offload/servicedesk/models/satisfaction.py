@@ -14,7 +14,7 @@ RATING_MIN, RATING_MAX = 1, 5
 
 
 class CsatResponse(TenantModel):
-    """One rating (1–5, with an optional comment) of one resolution of a ticket.
+    """One rating (1 to 5, with an optional comment) of one resolution of a ticket.
 
     `resolved_at` is the resolution it rates: a ticket reopened and resolved again has a new
     resolution time and may be rated again, while the same resolution is rated once.
