@@ -65,3 +65,17 @@ rules.add_perm("servicedesk.split_ticket", is_desk_manager)
 rules.add_perm("servicedesk.bulk_update_tickets", is_desk_manager)
 rules.add_perm("servicedesk.log_time", is_agent)
 rules.add_perm("servicedesk.manage_desk", is_desk_manager)
+
+
+# SLA calendars and policies, webhooks: the MSP's owner and service managers; agents read SLA setup.
+SLA_MANAGER_ROLES = frozenset({Role.MSP_OWNER, Role.SERVICE_MANAGER})
+
+
+@rules.predicate
+def is_sla_manager(user, obj=None) -> bool:
+    return acting_role(user) in SLA_MANAGER_ROLES
+
+
+rules.add_perm("servicedesk.view_sla", is_agent)
+rules.add_perm("servicedesk.manage_sla", is_sla_manager)
+rules.add_perm("servicedesk.manage_webhooks", is_sla_manager)

@@ -21,15 +21,29 @@ from offload.servicedesk.models.mail import (
 )
 from offload.servicedesk.models.queues import SavedView
 from offload.servicedesk.models.satisfaction import CsatResponse
+from offload.servicedesk.models.sla import (
+    BusinessCalendar,
+    CalendarAssignment,
+    ClientSlaPolicy,
+    SlaPolicy,
+    TicketClock,
+    TicketPause,
+    TicketSla,
+)
 from offload.servicedesk.models.tickets import Ticket, TicketCounter
 from offload.servicedesk.models.time import TimeEntry
+from offload.servicedesk.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Article",
     "Attachment",
+    "BusinessCalendar",
+    "CalendarAssignment",
     "CannedReply",
     "Category",
+    "ClientSlaPolicy",
     "CsatResponse",
+    "DeliveryStatus",
     "InboundMessage",
     "InboundStatus",
     "MailEvent",
@@ -43,10 +57,16 @@ __all__ = [
     "OutboundStatus",
     "PriorityMatrix",
     "SavedView",
+    "SlaPolicy",
     "Team",
     "Ticket",
+    "TicketClock",
     "TicketCounter",
     "TicketEntry",
+    "TicketPause",
+    "TicketSla",
     "TimeEntry",
     "UnroutedMessage",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
