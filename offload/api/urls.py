@@ -16,6 +16,7 @@ from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
 from offload.servicedesk.api import router as servicedesk_router
 from offload.servicedesk.api_kb import router as servicedesk_kb_router
+from offload.servicedesk.api_mail import router as servicedesk_mail_router
 from offload.tenancy.api import router as tenancy_router
 
 DESCRIPTION = """
@@ -48,5 +49,6 @@ api.add_router("", accounts_router)
 api.add_router("", tenancy_router)
 api.add_router("", servicedesk_router)
 api.add_router("", servicedesk_kb_router)
+api.add_router("", servicedesk_mail_router)
 
 urlpatterns = [path("", api.urls)]

@@ -113,9 +113,9 @@ def render_mail(*, event: str, ticket: Ticket, brand: Brand, context: dict[str, 
     if custom is not None:
         try:
             engine = engines["django"]
-            wrap = "{% autoescape off %}" + "{}" + "{% endautoescape %}"
-            subject = engine.from_string(wrap.format(custom.subject)).render(context)
-            body = engine.from_string(wrap.format(custom.body)).render(context)
+            head, tail = "{% autoescape off %}", "{% endautoescape %}"
+            subject = engine.from_string(head + custom.subject + tail).render(context)
+            body = engine.from_string(head + custom.body + tail).render(context)
         except (TemplateSyntaxError, ValueError, TypeError, AttributeError):
             log.warning("Mail template %s of MSP %s does not render; using the default", event, ticket.msp_id)
             subject = body = ""
