@@ -18,12 +18,14 @@ from offload.noc.choices import WORKING_STATES, DelegationState
 from offload.noc.models import AgentProfile, Delegation, Skill, TicketRunbook
 from offload.noc.models.agents import DEFAULT_SHIFT
 from offload.noc.selectors.instructions import TicketInstructions, instructions_for_tickets
-from offload.servicedesk.models import TicketClock
+from offload.servicedesk import models as desk_models
 from offload.tenancy.models import Brand
 
 QUEUE_STATES = sorted({DelegationState.OFFERED, *WORKING_STATES})
 QUEUE_LIMIT = 100
 RUNNING = "running"
+# The SLA engine's per-ticket clocks, when that part of the service desk is installed.
+TicketClock = getattr(desk_models, "TicketClock", None)
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,29 @@ def _timers(delegation: Delegation) -> list[Timer]:
         timers.append(Timer("Respond", delegation.ola_respond_due, done=delegation.responded_at is not None))
     if delegation.ola_resolve_due:
         timers.append(Timer("Resolve", delegation.ola_resolve_due))
-    running = [c for c in delegation.ticket.running_clocks if c.deadline]  # type: ignore[attr-defined]
+    running = [c for c in getattr(delegation.ticket, "running_clocks", []) if c.deadline]
     if running:
         timers.append(Timer("SLA", min(c.deadline for c in running)))
     return timers
+
+
+def _queue_prefetches() -> list[Prefetch]:
+    prefetches = [
+        Prefetch(
+            "ticket__runbooks",
+            queryset=TicketRunbook._base_manager.order_by("attached_at"),
+            to_attr="queue_runbooks",
+        )
+    ]
+    if TicketClock is not None:
+        prefetches.append(
+            Prefetch(
+                "ticket__sla_clocks",
+                queryset=TicketClock._base_manager.filter(state=RUNNING).order_by("deadline"),
+                to_attr="running_clocks",
+            )
+        )
+    return prefetches
 
 
 def noc_queue(
@@ -110,18 +131,7 @@ def noc_queue(
             "ticket__asset",
             "ticket__category",
         )
-        .prefetch_related(
-            Prefetch(
-                "ticket__runbooks",
-                queryset=TicketRunbook._base_manager.order_by("attached_at"),
-                to_attr="queue_runbooks",
-            ),
-            Prefetch(
-                "ticket__sla_clocks",
-                queryset=TicketClock._base_manager.filter(state=RUNNING).order_by("deadline"),
-                to_attr="running_clocks",
-            ),
-        )[:limit]
+        .prefetch_related(*_queue_prefetches())[:limit]
     )
     per_ticket = instructions_for_tickets([d.ticket for d in rows], now=now)
     return [
