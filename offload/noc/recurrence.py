@@ -45,14 +45,12 @@ def check_rule(rule: str) -> str:
 
 
 def place(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """The instant of naive `local` in `zone`: skipped times move forward, ambiguous take the first."""
-    aware = local.replace(tzinfo=zone, fold=0)
-    # A time inside a spring-forward gap does not survive the round trip through UTC.
-    back = aware.astimezone(dt.UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != local:
-        later = local.replace(tzinfo=zone, fold=1)
-        return later.astimezone(dt.UTC)
-    return aware.astimezone(dt.UTC)
+    """The instant of naive `local` in `zone`: skipped times move forward, ambiguous take the first.
+
+    Both follow from PEP 495's fold=0: a time in a spring-forward gap is read with the offset
+    before the change (02:30 → 03:30 summer time), an ambiguous one as its first occurrence.
+    """
+    return local.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
 
 
 def occurrences(

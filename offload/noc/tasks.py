@@ -2,5 +2,14 @@
 that the scheduler (which imports every app's `tasks` module) registers the periodic ones.
 Add one import line per service module."""
 
-from offload.noc.services.dispatch import auto_assign_all  # noqa: F401  (periodic: pushes unclaimed work)
-from offload.noc.services.triage import triage_new_ticket  # noqa: F401  (new tickets: triage, then routing)
+from offload.noc.services.dispatch import auto_assign_all
+from offload.noc.services.maintenance import generate_maintenance_tickets
+from offload.noc.services.runbooks import attach_runbooks_task
+from offload.noc.services.triage import triage_new_ticket
+
+__all__ = [
+    "attach_runbooks_task",
+    "auto_assign_all",
+    "generate_maintenance_tickets",
+    "triage_new_ticket",
+]
