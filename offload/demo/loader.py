@@ -23,9 +23,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
+from offload.core.mail.html import html_to_text
 from offload.demo import world
 from offload.demo.logos import logo_png
 from offload.demo.world import ClientSpec, MSPSpec, Person
+from offload.servicedesk.models import Article
+from offload.servicedesk.services.knowledge import article_html
 from offload.tenancy.choices import AgreementStatus, AssetKind
 from offload.tenancy.models import (
     MSP,
@@ -229,8 +232,26 @@ class _Loader:
             self.person(technician, spec.domain, Role.TECHNICIAN, msp.name, msp=msp, limited_to=limited)
         self.person(spec.finance, spec.domain, Role.FINANCE, msp.name, msp=msp)
         self.client_people(msp, loaded)
+        self.load_articles(msp, spec, clients)
         contacts = sum(len(people) for _, people in loaded)
         self.progress(f"{spec.name}: {len(clients)} clients, {contacts} contacts, brand {brand.name}")
+
+    def load_articles(self, msp: MSP, spec: MSPSpec, clients: list[Client]) -> None:
+        """A few knowledge base articles; the last one is for the first client only."""
+        for title, category, body, only_first_client in demo_articles(spec, clients[0]):
+            html = article_html(body)
+            article = self.upsert(
+                Article,
+                {"msp": msp, "title": title},
+                {
+                    "category": category,
+                    "body_html": html,
+                    "body_text": html_to_text(html),
+                    "is_published": True,
+                    "visible_to_all_clients": not only_first_client,
+                },
+            )
+            self.set_m2m(article.clients, [clients[0]] if only_first_client else [])
 
     def client_people(self, msp: MSP, loaded: list[tuple[Client, list[Contact]]]) -> None:
         """A client admin and three client users who sign in to the portal."""
@@ -467,6 +488,43 @@ class _Loader:
         for shared in range(1, 3):
             add(AssetKind.WORKSTATION, f"{code}-FD{shared:02d}", sites[0], name=f"Front desk {shared}")
         self.sync_rows(Asset, existing=Asset.objects.filter(client=client), key="hostname", rows=rows)
+
+
+def demo_articles(spec: MSPSpec, first_client: Client) -> list[tuple[str, str, str, bool]]:
+    """(title, category, body, for the first client only) of the demo knowledge base."""
+    return [
+        (
+            "Reset your password",
+            "Accounts",
+            'Forgot your password? On the sign-in page choose "Forgot password?" or ask for a '
+            "sign-in link by email.\n\nStill stuck? Call us on "
+            + (spec.support_phone or "our support line")
+            + ".",
+            False,
+        ),
+        (
+            "Connect to the VPN from home",
+            "Remote work",
+            "<p>Open the VPN client, choose <strong>Office</strong> and sign in with your usual "
+            "account.</p><ol><li>Check your internet connection first.</li><li>Restart the VPN "
+            "client if it hangs.</li></ol>",
+            False,
+        ),
+        (
+            "Report a phishing email",
+            "Security",
+            "Do not click links or open attachments. Forward the email to "
+            f"support@{spec.domain} and delete it. We will tell you whether it was safe.",
+            False,
+        ),
+        (
+            f"{first_client.name}: printing on the office printers",
+            "Office",
+            "Printers are named after their floor. Add one under Settings > Printers; the badge "
+            "reader releases your print jobs.",
+            True,
+        ),
+    ]
 
 
 def _phone(rng: random.Random, prefix: str) -> str:
