@@ -12,8 +12,8 @@ task does nothing twice:
   (the webhook already bumped the counter and enqueued no work);
 - resolved → a note; when every alert of the correlation has recovered, none is flapping and no
   person touched the ticket (no human entry on its timeline, no assignee), the ticket resolves;
-- flapping (several state changes within the window) → one note, no automatic resolve, and a
-  refire reopens the ticket we auto-resolved instead of opening another.
+- a refire soon after we auto-resolved reopens that ticket instead of opening another;
+- flapping (several state changes within the window) → one note and no automatic resolve.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def _handle_firing(alert: Alert, ticket: Ticket | None, *, now: datetime) -> Non
         elif refire and not alert.is_flapping:
             _note(ticket, f"Firing again: {alert.summary or alert.condition_key}", now=now)
         return
-    if ticket is not None and alert.is_flapping and _reopen_for_flapping(alert, ticket, now=now):
+    if ticket is not None and _reopen_recent(alert, ticket, now=now):
         return
     if _in_maintenance(alert, now=now):
         alert.is_suppressed = True
@@ -204,21 +204,29 @@ def touched_by_a_person(ticket: Ticket) -> bool:
     return TicketEntry.objects.filter(ticket=ticket, author_user__isnull=False).exists()
 
 
-def _reopen_for_flapping(alert: Alert, ticket: Ticket, *, now: datetime) -> bool:
-    """Reopen the ticket we auto-resolved for this flapping alert; False when it is not ours to reopen."""
+def _reopen_recent(alert: Alert, ticket: Ticket, *, now: datetime) -> bool:
+    """Reopen the ticket we auto-resolved for this alert when it fires again soon after (or flaps).
+
+    False when the ticket is not ours to reopen: a person resolved or closed it, it was resolved
+    long ago, or another ticket is already open for the key.
+    """
     correlation = alert.correlation
     if correlation is None or correlation.auto_resolved_at is None or ticket.status != TicketStatus.RESOLVED:
         return False
+    if not alert.is_flapping and now - correlation.auto_resolved_at > FLAP_WINDOW:
+        return False
     if AlertCorrelation.objects.filter(key=correlation.key, closed_at__isnull=True).exists():
         return False
-    transition_ticket(
-        actor=None, ticket=ticket, transition=Transition.REOPEN, reason="The alert is flapping."
-    )
+    reason = "The alert is flapping." if alert.is_flapping else "The alert fired again."
+    transition_ticket(actor=None, ticket=ticket, transition=Transition.REOPEN, reason=reason)
     correlation.closed_at = None
     correlation.auto_resolved_at = None
     correlation.save(update_fields=["closed_at", "auto_resolved_at"])
     ticket.refresh_from_db()
-    _note_flapping(alert, ticket, now=now)
+    if alert.is_flapping:
+        _note_flapping(alert, ticket, now=now)
+    else:
+        _note(ticket, f"Firing again soon after recovery: {alert.summary or alert.condition_key}", now=now)
     return True
 
 

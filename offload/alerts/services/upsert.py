@@ -26,7 +26,7 @@ from django.db import connection
 
 from offload.alerts.models import Alert
 
-FLAP_CHANGES = 3
+FLAP_CHANGES = 4
 FLAP_WINDOW = datetime.timedelta(minutes=30)
 
 COLUMNS = (
