@@ -17,6 +17,8 @@ from offload.core.api.errors import install_error_handlers
 from offload.servicedesk.api import router as servicedesk_router
 from offload.servicedesk.api_kb import router as servicedesk_kb_router
 from offload.servicedesk.api_mail import router as servicedesk_mail_router
+from offload.servicedesk.api_sla import router as servicedesk_sla_router
+from offload.servicedesk.api_webhooks import router as servicedesk_webhooks_router
 from offload.tenancy.api import router as tenancy_router
 
 DESCRIPTION = """
@@ -50,5 +52,7 @@ api.add_router("", tenancy_router)
 api.add_router("", servicedesk_router)
 api.add_router("", servicedesk_kb_router)
 api.add_router("", servicedesk_mail_router)
+api.add_router("", servicedesk_sla_router)
+api.add_router("", servicedesk_webhooks_router)
 
 urlpatterns = [path("", api.urls)]

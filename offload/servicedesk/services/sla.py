@@ -93,7 +93,7 @@ def _clean_spec(spec: dict[str, Any]) -> dict[str, Any]:
         ) from exc
 
 
-def _unique_default[M: (BusinessCalendar, SlaPolicy)](row: M) -> None:
+def _unique_default(row: BusinessCalendar | SlaPolicy) -> None:
     if row.is_default:
         type(row).objects.filter(msp_id=row.msp_id, is_default=True).exclude(pk=row.pk).update(
             is_default=False
