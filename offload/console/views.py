@@ -56,28 +56,6 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-def _provider_staff(request: HttpRequest):
-    membership = _acting(request).membership
-    if membership is None or not membership.is_provider_staff:
-        raise PermissionDenied("For provider staff.")
-    return membership
-
-
-@login_required
-def noc_queue(request: HttpRequest) -> HttpResponse:
-    """Placeholder: the NOC queue arrives with the NOC delegation issue."""
-    _provider_staff(request)
-    return render(request, "console/noc_queue.html")
-
-
-@login_required
-def agents(request: HttpRequest) -> HttpResponse:
-    """The provider's own staff."""
-    membership = _provider_staff(request)
-    context = {"agents": selectors.provider_agents(membership.provider_id)}
-    return render(request, "console/agents.html", context)
-
-
 @login_required
 def msp_settings(request: HttpRequest) -> HttpResponse:
     """The MSP's identity and brand (read-only for now)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from offload.console.panels import instructions
 from offload.servicedesk.models import Ticket
 
 PanelContext = Callable[[HttpRequest, Ticket], dict[str, Any] | None]
@@ -28,7 +29,11 @@ class TicketPanel:
 
 
 # Each domain adds its panel here, in the order they should appear (one line each).
-TICKET_PANELS: list[TicketPanel] = []
+TICKET_PANELS: list[TicketPanel] = [
+    TicketPanel(
+        "instructions", "console/panels/_instructions.html", instructions.panel_context, column="main"
+    ),
+]
 
 
 def panels_for(request: HttpRequest, ticket: Ticket, column: str) -> list[tuple[TicketPanel, dict[str, Any]]]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
-from offload.accounts.choices import Role
+from offload.accounts.choices import PROVIDER_ROLES
 from offload.accounts.models import Membership
 from offload.core.businesstime import Calendar, is_open
 from offload.noc.choices import WORKING_STATES, DelegationState
@@ -35,6 +36,7 @@ class QueueFilters:
     show: str = ""
     msp_id: int | None = None
     level: str = ""
+    delegation_id: int | None = None  # one row (refreshed after a claim)
 
 
 @dataclass
@@ -75,6 +77,8 @@ def queue_queryset(*, actor_id: int | None, filters: QueueFilters) -> QuerySet[D
         queryset = queryset.filter(msp_id=filters.msp_id)
     if filters.level:
         queryset = queryset.filter(level=filters.level)
+    if filters.delegation_id is not None:
+        queryset = queryset.filter(pk=filters.delegation_id)
     return queryset.order_by(
         F("ola_resolve_due").asc(nulls_last=True), F("ola_accept_due").asc(nulls_last=True), "id"
     )
@@ -94,8 +98,8 @@ def _timers(delegation: Delegation) -> list[Timer]:
     return timers
 
 
-def _queue_prefetches() -> list[Prefetch]:
-    prefetches = [
+def _queue_prefetches() -> list[Any]:
+    prefetches: list[Any] = [
         Prefetch(
             "ticket__runbooks",
             queryset=TicketRunbook._base_manager.order_by("attached_at"),
@@ -163,6 +167,10 @@ class AgentRow:
     on_shift: bool
 
     @property
+    def user(self) -> Any:
+        return self.membership.user
+
+    @property
     def shift_summary(self) -> str:
         return shift_summary(self.profile.shift if self.profile else {})
 
@@ -184,14 +192,12 @@ def shift_summary(spec: dict) -> str:
 
 
 def agent_rows(provider_id: int, *, now: dt.datetime | None = None) -> list[AgentRow]:
-    """NOC agents and leads of the provider with profile, skills and current load (four queries)."""
+    """The provider's staff with dispatch profile, skills and current load (four queries)."""
     now = now or timezone.now()
     memberships = list(
-        Membership.objects.filter(
-            provider_id=provider_id, role__in=[Role.NOC_AGENT, Role.NOC_LEAD], is_active=True
-        )
+        Membership.objects.filter(provider_id=provider_id, role__in=sorted(PROVIDER_ROLES), is_active=True)
         .select_related("user")
-        .order_by("user__first_name", "user__email")
+        .order_by("role", "user__first_name", "user__email")
     )
     profiles = {
         p.user_id: p
@@ -222,6 +228,6 @@ def provider_skills(provider_id: int) -> list[Skill]:
     return list(Skill.objects.filter(provider_id=provider_id).order_by("name"))
 
 
-def served_msps() -> list[tuple[int, str]]:
-    """(MSP id, brand name) of the MSPs in the acting scope, for the queue's MSP filter (one query)."""
-    return list(Brand.objects.order_by("name").values_list("msp_id", "name"))
+def served_msps() -> list[tuple[int, str, str]]:
+    """(MSP id, brand name, brand colour) of the MSPs in the acting scope (one query)."""
+    return list(Brand.objects.order_by("name").values_list("msp_id", "name", "primary_color"))

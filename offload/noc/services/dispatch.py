@@ -269,7 +269,7 @@ def _unclaimed(provider_id: int, limit: int) -> list[tuple[Delegation, assignmen
     items = []
     for d in rows:
         dues = [x for x in (d.ola_respond_due if d.responded_at is None else None, d.ola_resolve_due) if x]
-        category = d.ticket.category.path if d.ticket.category_id else ""
+        category = d.ticket.category.path if d.ticket.category is not None else ""
         items.append(
             (
                 d,
