@@ -48,7 +48,7 @@ def _edits_schedules(user: Any, obj: Any = None) -> bool:
 rules.add_perm("noc.change_maintenance", _edits_schedules)
 
 
-def access_schedule(schedule_id: object) -> MaintenanceSchedule:
+def access_schedule(schedule_id: int | str) -> MaintenanceSchedule:
     try:
         return MaintenanceSchedule.objects.select_related("client", "runbook", "category").get(
             pk=int(str(schedule_id))
@@ -100,11 +100,11 @@ def save_schedule(
         check_zone(time_zone)
     except RecurrenceError as exc:
         raise DomainError(str(exc), code="invalid", field="rrule") from exc
-    for value, field in ((site, "site"), (asset, "asset")):
-        if value is not None and value.client_id != client.pk:
+    for place, field in ((site, "site"), (asset, "asset")):
+        if place is not None and place.client_id != client.pk:
             raise DomainError(f"That {field} is not at this client.", code="invalid", field=field)
-    for value, field in ((category, "category"), (runbook, "runbook")):
-        if value is not None and value.msp_id != client.msp_id:
+    for owned, field in ((category, "category"), (runbook, "runbook")):
+        if owned is not None and owned.msp_id != client.msp_id:
             raise DomainError(f"Unknown {field}.", code="invalid", field=field)
     if not 0 <= lead_minutes <= 60 * 24 * 14:
         raise DomainError("Lead time is between 0 and 14 days.", code="invalid", field="lead_minutes")

@@ -175,7 +175,8 @@ class _Compiled:
             for word in self.keywords:
                 any_word |= Q(subject__icontains=word)
             predicate &= any_word
-        return predicate
+        # A rule with no condition matches every ticket (CASE needs a condition to say so).
+        return predicate or Q(pk__isnull=False)
 
 
 def _compiled(rules: Sequence[RoutingRule | RuleSpec], paths: dict[int, str]) -> list[_Compiled]:

@@ -65,21 +65,21 @@ def library_for(scope: Scope) -> QuerySet[LibraryRunbook]:
     return LibraryRunbook.objects.filter(provider_id__in=providers, is_published=True)
 
 
-def access_library_runbook(runbook_id: object) -> LibraryRunbook:
+def access_library_runbook(runbook_id: int | str) -> LibraryRunbook:
     try:
         return library_for(current_scope()).get(pk=int(str(runbook_id)))
     except (LibraryRunbook.DoesNotExist, ValueError):
         raise NotFound("No runbook matches the given query.") from None
 
 
-def access_runbook(runbook_id: object) -> Runbook:
+def access_runbook(runbook_id: int | str) -> Runbook:
     try:
         return Runbook.objects.select_related("adopted_from").get(pk=int(str(runbook_id)))
     except (Runbook.DoesNotExist, ValueError):
         raise NotFound("No runbook matches the given query.") from None
 
 
-def access_ticket_runbook(ticket_runbook_id: object) -> TicketRunbook:
+def access_ticket_runbook(ticket_runbook_id: int | str) -> TicketRunbook:
     try:
         return TicketRunbook.objects.select_related("ticket").get(pk=int(str(ticket_runbook_id)))
     except (TicketRunbook.DoesNotExist, ValueError):

@@ -82,7 +82,7 @@ class CompiledRule:
             predicate &= Q(**{f"{prefix}category_id": self.category_id}) | Q(
                 **{f"{prefix}category__path__startswith": f"{self.category_path}{Category.PATH_SEPARATOR}"}
             )
-        return predicate
+        return predicate or Q(pk__isnull=False)
 
 
 @dataclass(frozen=True)
