@@ -75,9 +75,13 @@ def test_shared_alertmanager_examples_open_an_alert_ticket(world, name):
     drain()
     [alert] = alerts_of(world.msp_a)
     [ticket] = alert_tickets(world.msp_a)
-    assert alert.ticket == ticket and alert.status == "firing" and alert.count == 1
-    assert ticket.kind == TicketKind.ALERT and ticket.source == TicketSource.ALERT
-    assert ticket.contact_id is None and ticket.client == world.clients["a1"]
+    assert alert.ticket == ticket
+    assert alert.status == "firing"
+    assert alert.count == 1
+    assert ticket.kind == TicketKind.ALERT
+    assert ticket.source == TicketSource.ALERT
+    assert ticket.contact_id is None
+    assert ticket.client == world.clients["a1"]
     assert alert.fingerprint in _notes(ticket)[0]
 
 
@@ -101,7 +105,8 @@ def test_every_source_kind_opens_a_ticket(world, kind, body, content_type):
     assert response.status_code == 202, response.content
     drain()
     [alert] = alerts_of(world.msp_a)
-    assert alert.source == kind and alert.ticket is not None
+    assert alert.source == kind
+    assert alert.ticket is not None
     assert len(alert_tickets(world.msp_a)) == 1
 
 
@@ -220,7 +225,8 @@ def test_a_resolve_that_overtakes_its_firing_opens_no_ticket(world):
     post(token, "alertmanager", am_payload(1))
     drain()
     [alert] = alerts_of(world.msp_a)
-    assert alert.status == "resolved" and alert.count == 2
+    assert alert.status == "resolved"
+    assert alert.count == 2
     assert alert_tickets(world.msp_a) == []
 
 
@@ -298,19 +304,21 @@ def test_maintenance_window_stores_the_alert_but_opens_no_ticket(world):
     post(token, "alertmanager", am_payload(2))
     drain()
     alerts = alerts_of(world.msp_a)
-    assert len(alerts) == 2 and all(a.is_suppressed for a in alerts)
+    assert len(alerts) == 2
+    assert all(a.is_suppressed for a in alerts)
     assert alert_tickets(world.msp_a) == []
 
 
 def test_msp_wide_token_matches_the_asset_by_host_name_and_files_under_its_client(world):
-    """An MSP-wide integration finds the asset from the `instance` label and opens the ticket for its client."""
+    """An MSP-wide integration finds the asset from `instance` and opens the ticket for its client."""
     server = _server(world, "a2", "node0.example.net")
     _, token = make_token(world.msp_a, "alertmanager")
     post(token, "alertmanager", am_payload(1))
     drain()
     [alert] = alerts_of(world.msp_a)
     [ticket] = alert_tickets(world.msp_a)
-    assert alert.asset == server and ticket.asset_id == server.pk
+    assert alert.asset == server
+    assert ticket.asset_id == server.pk
     assert ticket.client == world.clients["a2"]
 
 
@@ -322,7 +330,8 @@ def test_client_token_never_attaches_another_clients_asset(world):
     drain()
     [alert] = alerts_of(world.msp_a)
     [ticket] = alert_tickets(world.msp_a)
-    assert alert.asset is None and ticket.asset_id is None
+    assert alert.asset is None
+    assert ticket.asset_id is None
     assert ticket.client == world.clients["a1"]
 
 
@@ -346,7 +355,9 @@ def test_bad_payload_answers_400_and_is_kept_quarantined(world):
     assert response.json()["error"]["code"]
     with system_scope("test", msp_id=world.msp_a.pk):
         raw = RawAlertPayload.objects.get()
-    assert raw.status == PayloadStatus.QUARANTINED and bytes(raw.body) == b"{not json" and raw.error
+    assert raw.status == PayloadStatus.QUARANTINED
+    assert bytes(raw.body) == b"{not json"
+    assert raw.error
     assert alerts_of(world.msp_a) == []
 
 
@@ -360,7 +371,8 @@ def test_revoked_missing_or_wrong_kind_tokens_are_refused(world):
         revoke_integration(actor=None, integration=integration)
     assert post(token, "alertmanager", am_payload(1)).status_code == 401
     with system_scope("test", msp_id=world.msp_a.pk):
-        assert not RawAlertPayload.objects.exists() and not Alert.objects.exists()
+        assert not RawAlertPayload.objects.exists()
+        assert not Alert.objects.exists()
 
 
 def test_alert_token_command_prints_the_endpoint_and_the_token_last(world):
