@@ -58,9 +58,9 @@ def user_for_token(token: str, brand: Brand, *, for_update: bool = False) -> Use
         data = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=LINK_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
         return None
-    if not isinstance(data, dict) or data.get("b") != brand.pk:
+    if not isinstance(data, dict) or data.get("b") != brand.pk or not isinstance(data.get("u"), int):
         return None
-    users = User.objects.filter(pk=data.get("u"), is_active=True)
+    users = User.objects.filter(pk=data["u"], is_active=True)
     if for_update:
         users = users.select_for_update()
     user = users.first()

@@ -58,6 +58,7 @@ class ClientPage:
         self.membership = visitor.membership
         self.user: User = request.user  # type: ignore[assignment]
         self.is_client_admin = visitor.membership.role == "client_admin"
+        assert visitor.membership.contact_id is not None
         self.contact = Contact.objects.select_related("client").get(pk=visitor.membership.contact_id)
 
     def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:

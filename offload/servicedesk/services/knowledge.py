@@ -114,7 +114,7 @@ def delete_article(*, actor: User | None, article: Article) -> None:
     article.delete()
 
 
-def access_article(actor: object, article_id: object) -> Article:
+def access_article(actor: object, article_id: int | str) -> Article:
     """The article `article_id` if the acting scope may read it, else NotFound."""
     try:
         return Article.objects.prefetch_related("clients").get(pk=article_id)
