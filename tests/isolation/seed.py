@@ -14,6 +14,7 @@ from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
 from offload.servicedesk.choices import EntryKind, Visibility
+from offload.servicedesk.models import Article, CsatResponse
 from offload.servicedesk.tests import factories as sf
 from offload.tenancy.models import Client, Contact, PortalHost
 from offload.tenancy.scoping import system_scope
@@ -33,6 +34,8 @@ PK = {
     "ticket": 1020001,
     "entry": 1030001,
     "time": 1040001,
+    "article": 1050001,
+    "csat": 1060001,
 }
 
 
@@ -101,6 +104,17 @@ def _desk_rows(client: Client, requester: Contact, n: int, label: str) -> None:
     sf.TimeEntryFactory(
         id=_pk("time", n), ticket=ticket, msp=msp, user=UserFactory(), note=f"{label} time note"
     )
+    with system_scope("isolation seed: a rating of the seeded ticket"):
+        CsatResponse.objects.create(
+            id=_pk("csat", n),
+            msp=msp,
+            ticket=ticket,
+            client=client,
+            contact=requester,
+            resolved_at=ticket.created_at,
+            rating=4,
+            comment=f"{label} csat comment",
+        )
 
 
 def seed_foreign_rows(world: World) -> None:
@@ -120,6 +134,26 @@ def seed_foreign_rows(world: World) -> None:
     _client_rows(world.clients["a2"], 2, "Alpha Two")
     # MSP A's first client, rows that belong to other people: foreign only to the client user.
     _client_rows(world.clients["a1"], 3, "Alpha One", site=False)
+    with system_scope("knowledge base articles of the seeded MSPs"):
+        # Another MSP's article, and one of MSP A's that only its second client may read.
+        Article.objects.create(
+            id=_pk("article", 0),
+            msp=delta,
+            title="FOREIGN Delta article",
+            body_html="<p>FOREIGN Delta article text</p>",
+            body_text="FOREIGN Delta article text",
+            is_published=True,
+        )
+        only_a2 = Article.objects.create(
+            id=_pk("article", 1),
+            msp=world.msp_a,
+            title="Restricted seed article",
+            body_html="<p>For one client</p>",
+            body_text="For one client",
+            is_published=True,
+            visible_to_all_clients=False,
+        )
+        only_a2.clients.set([world.clients["a2"]])
     with system_scope("portal host names for the seeded brands"):
         PortalHost.objects.create(id=_pk("host", 0), msp=delta, brand=brand, hostname="support.delta.example")
         PortalHost.objects.create(
