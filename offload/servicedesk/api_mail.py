@@ -84,9 +84,6 @@ def _msp_for(msp_id: int | None) -> int:
 def submit_inbound_mail(request: HttpRequest, recipient: str = "", msp_id: int | None = None) -> Any:
     """Store one raw mail for your MSP's support address and queue its processing (202)."""
     target = _msp_for(msp_id)
-    content_type = (request.content_type or "").lower()
-    if content_type not in CONTENT_TYPES:
-        raise UnsupportedMediaType("Send the raw message with Content-Type: message/rfc822.")
     limit = DEFAULT_LIMITS.max_message_bytes
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -100,6 +97,8 @@ def submit_inbound_mail(request: HttpRequest, recipient: str = "", msp_id: int |
         raise PayloadTooLarge(f"A message may be at most {limit // (1024 * 1024)} MB.")
     if not raw.strip():
         raise DomainError("The body is empty: send the raw message.", code="empty", field="body")
+    if (request.content_type or "").lower() not in CONTENT_TYPES:
+        raise UnsupportedMediaType("Send the raw message with Content-Type: message/rfc822.")
     support = Brand.objects.filter(msp_id=target).values_list("support_email", flat=True).first()
     if not support:
         raise Unprocessable("Your MSP has no support address to file mail for.", code="no_brand")
