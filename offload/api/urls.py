@@ -14,6 +14,7 @@ from offload.accounts.api import router as accounts_router
 from offload.api.auth import BearerToken, SessionCookie
 from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
+from offload.noc.api_dispatch import router as noc_dispatch_router
 from offload.servicedesk.api import router as servicedesk_router
 from offload.servicedesk.api_kb import router as servicedesk_kb_router
 from offload.servicedesk.api_mail import router as servicedesk_mail_router
@@ -54,5 +55,6 @@ api.add_router("", servicedesk_kb_router)
 api.add_router("", servicedesk_mail_router)
 api.add_router("", servicedesk_sla_router)
 api.add_router("", servicedesk_webhooks_router)
+api.add_router("", noc_dispatch_router)
 
 urlpatterns = [path("", api.urls)]

@@ -35,4 +35,5 @@ urlpatterns = [
     path("kb/<int:article_id>/edit/", kb_views.article_edit, name="kb_article_edit"),
     path("kb/<int:article_id>/delete/", kb_views.article_delete, name="kb_article_delete"),
     path("", include("offload.tenancy.urls")),
+    path("", include("offload.console.tickets.urls")),
 ]

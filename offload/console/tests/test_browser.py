@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 PROVIDER_NAV = ["MSPs served", "NOC queue", "Agents", "Clients", "Assets"]
-MSP_NAV = ["Dashboard", "Clients", "Sites", "Contacts", "Assets", "API tokens", "Settings"]
+MSP_NAV = ["Dashboard", "Tickets", "Clients", "Sites", "Contacts", "Assets", "API tokens", "Settings"]
 ROLE_HOMES = {
     "provider_admin": ("MSPs served", PROVIDER_NAV),
     "noc_lead": ("MSPs served", PROVIDER_NAV),

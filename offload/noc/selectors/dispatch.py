@@ -118,13 +118,20 @@ def _queue_prefetches() -> list[Any]:
 
 
 def noc_queue(
-    *, actor_id: int | None, filters: QueueFilters, limit: int = QUEUE_LIMIT, now: dt.datetime | None = None
+    *,
+    actor_id: int | None,
+    filters: QueueFilters,
+    limit: int = QUEUE_LIMIT,
+    now: dt.datetime | None = None,
+    ids: list[int] | None = None,
 ) -> list[QueueItem]:
     """The first `limit` queue rows with brand, client, instructions, runbooks and timers (six queries)."""
     now = now or timezone.now()
+    queryset = queue_queryset(actor_id=actor_id, filters=filters)
+    if ids is not None:
+        queryset, limit = queryset.filter(pk__in=ids), len(ids)
     rows = list(
-        queue_queryset(actor_id=actor_id, filters=filters)
-        .select_related(
+        queryset.select_related(
             "msp",
             "msp__brand",
             "agent",
@@ -134,8 +141,7 @@ def noc_queue(
             "ticket__contact",
             "ticket__asset",
             "ticket__category",
-        )
-        .prefetch_related(*_queue_prefetches())[:limit]
+        ).prefetch_related(*_queue_prefetches())[:limit]
     )
     per_ticket = instructions_for_tickets([d.ticket for d in rows], now=now)
     return [
