@@ -16,6 +16,7 @@ from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
 from offload.noc.api_dispatch import router as noc_dispatch_router
 from offload.servicedesk.api import router as servicedesk_router
+from offload.servicedesk.api_attachments import router as servicedesk_attachments_router
 from offload.servicedesk.api_kb import router as servicedesk_kb_router
 from offload.servicedesk.api_mail import router as servicedesk_mail_router
 from offload.servicedesk.api_sla import router as servicedesk_sla_router
@@ -51,6 +52,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 api.add_router("", accounts_router)
 api.add_router("", tenancy_router)
 api.add_router("", servicedesk_router)
+api.add_router("", servicedesk_attachments_router)
 api.add_router("", servicedesk_kb_router)
 api.add_router("", servicedesk_mail_router)
 api.add_router("", servicedesk_sla_router)

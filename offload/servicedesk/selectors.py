@@ -28,12 +28,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+from django.db.models.functions import Replace
 
 from offload.core.errors import DomainError
 from offload.servicedesk.choices import OPEN_STATUSES, Priority, TicketKind, TicketStatus
 from offload.servicedesk.models import SavedView, Ticket, TicketEntry
+from offload.tenancy.models import Contact
 from offload.tenancy.scoping import Scope, current_scope
 
 COUNT_CAP = 1000
@@ -81,6 +83,12 @@ def tickets_matching(filters: dict[str, Any], *, user_id: int | None) -> QuerySe
     """Tickets in the active scope that a saved view's filters select."""
     validate_queue_filters(filters)
     queryset = Ticket.objects.all()
+    scope = current_scope()
+    if not scope.is_system and len(scope.msp_ids) == 1:
+        # Redundant with the scope's predicate, but a technician limited to some clients is
+        # otherwise filtered by `client_id IN (…)` alone, which no queue index can walk in order
+        # (the bench measured 130 ms instead of 5 for their page 1 at 250k tickets).
+        queryset = queryset.filter(msp_id=next(iter(scope.msp_ids)))
     if filters.get("open"):
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     if "status" in filters:
@@ -211,17 +219,12 @@ def queue_page(
     """A page of the queue, most recently updated first, in one query whatever the page number.
 
     Keyset pagination on (updated_at, id) walks the `ticket_queue_*` indexes; page 400 costs what
-    page 1 costs, unlike OFFSET. `search` finds a reference exactly, else the subject by substring
-    (PostgreSQL full-text search comes with the search work; this fallback is correct everywhere).
+    page 1 costs, unlike OFFSET. `search`: see `search_tickets`.
     """
     if not 1 <= limit <= MAX_PAGE:
         raise DomainError(f"A page holds 1 to {MAX_PAGE} tickets.", code="invalid_limit")
     queryset = tickets_matching(filters, user_id=user_id).for_queue()  # type: ignore[attr-defined]
-    search = " ".join(search.split())[:200]
-    if REFERENCE.fullmatch(search):
-        queryset = queryset.filter(reference=search.upper())
-    elif search:
-        queryset = queryset.filter(subject__icontains=search)
+    queryset = search_tickets(queryset, search)
     if after:
         stamp, pk = _decode_cursor(after)
         # A row comparison, (updated_at, id) < (stamp, pk), is one index range on PostgreSQL;
@@ -231,6 +234,85 @@ def queue_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return QueuePage(tickets=rows, next_cursor=_encode_cursor(rows[-1]) if more and rows else None)
+
+
+def search_tickets(queryset: QuerySet[Ticket], search: str) -> QuerySet[Ticket]:
+    """`queryset` narrowed to a reference typed exactly (ACME-1042), else to subjects containing
+    every word of `search` (case-insensitive).
+
+    Each word is one `subject__icontains`, which PostgreSQL runs as `UPPER(subject) LIKE UPPER(…)`:
+    the expression the trigram index `ticket_subject_trgm` (migration desk_subject_trigram_index)
+    is built on, so a rare word is a bitmap index scan instead of a scan of the MSP's tickets.
+    Words shorter than 3 characters make no trigram; the planner then walks the queue index.
+    """
+    search = " ".join(search.split())[:200]
+    if not search:
+        return queryset
+    if REFERENCE.fullmatch(search):
+        return queryset.filter(reference=search.upper())
+    for word in search.split()[:8]:
+        queryset = queryset.filter(subject__icontains=word)
+    return queryset
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+# Characters people put between the digits of a phone number; stripped in SQL, on every database.
+_PHONE_PUNCTUATION = (" ", "-", "(", ")", ".", "/", "+", "\u00a0")
+# Enough trailing digits to name one line, few enough to ignore the country or trunk prefix
+# (+49 30 1234567 and 030 1234567 are the same phone).
+PHONE_MATCH_DIGITS = 8
+
+
+def _phone_digits(field: str) -> Any:
+    expression: Any = F(field)
+    for char in _PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+def callers_by_phone(*, phone: str, limit: int = 10) -> list[Contact]:
+    """Active contacts in the scope whose phone or mobile is `phone`, with client and site.
+
+    Both sides are compared as digits only. From PHONE_MATCH_DIGITS digits on, the last that many
+    must match (the prefix may be written differently); fewer digits (someone still typing) match
+    anywhere in the number. Fewer than 4 digits find nobody.
+    """
+    digits = _digits(phone)
+    if len(digits) < 4:
+        return []
+    queryset = Contact.objects.filter(is_active=True).annotate(
+        phone_digits=_phone_digits("phone"), mobile_digits=_phone_digits("mobile")
+    )
+    if len(digits) >= PHONE_MATCH_DIGITS:
+        tail = digits[-PHONE_MATCH_DIGITS:]
+        match = Q(phone_digits__endswith=tail) | Q(mobile_digits__endswith=tail)
+    else:
+        match = Q(phone_digits__contains=digits) | Q(mobile_digits__contains=digits)
+    return list(
+        queryset.filter(match)
+        .select_related("client", "site")
+        .order_by("last_name", "first_name", "id")[:limit]
+    )
+
+
+def open_tickets_of(*, contact_ids: list[int], per_contact: int = 5) -> dict[int, list[Ticket]]:
+    """The newest open tickets requested by each of `contact_ids` (one query)."""
+    if not contact_ids:
+        return {}
+    rows = (
+        Ticket.objects.filter(contact_id__in=contact_ids, status__in=OPEN_STATUSES)
+        .only("id", "reference", "subject", "status", "contact_id", "updated_at", "msp_id", "client_id")
+        .order_by("-updated_at", "-id")[: per_contact * len(contact_ids) * 4]
+    )
+    found: dict[int, list[Ticket]] = {pk: [] for pk in contact_ids}
+    for ticket in rows:
+        bucket = found[ticket.contact_id]  # type: ignore[index]
+        if len(bucket) < per_contact:
+            bucket.append(ticket)
+    return found
 
 
 def ticket_thread(*, ticket: Ticket) -> QuerySet[TicketEntry]:

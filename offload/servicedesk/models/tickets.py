@@ -136,6 +136,8 @@ class Ticket(TenantModel):
             models.Index(fields=["msp", "status", "-updated_at", "-id"], name="ticket_queue_status"),
             models.Index(fields=["msp", "assignee", "status"], name="ticket_queue_assignee"),
             models.Index(fields=["msp", "client", "status"], name="ticket_queue_client"),
+            # One client's queue newest first, however big the client (an ordered walk, no sort).
+            models.Index(fields=["msp", "client", "-updated_at", "-id"], name="ticket_queue_client_recent"),
             models.Index(fields=["msp", "team", "status"], name="ticket_queue_team"),
             models.Index(fields=["msp", "contact", "status"], name="ticket_queue_contact"),
             models.Index(fields=["msp", "-updated_at", "-id"], name="ticket_queue_all"),
