@@ -11,10 +11,14 @@ from django.urls import path
 from ninja import NinjaAPI, Swagger
 
 from offload.accounts.api import router as accounts_router
+from offload.alerts.api import router as alerts_router
 from offload.api.auth import BearerToken, SessionCookie
 from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
+from offload.noc.api_delegation import router as noc_delegation_router
 from offload.noc.api_dispatch import router as noc_dispatch_router
+from offload.noc.api_routing import router as noc_routing_router
+from offload.noc.api_runbooks import router as noc_runbooks_router
 from offload.servicedesk.api import router as servicedesk_router
 from offload.servicedesk.api_attachments import router as servicedesk_attachments_router
 from offload.servicedesk.api_kb import router as servicedesk_kb_router
@@ -57,6 +61,10 @@ api.add_router("", servicedesk_kb_router)
 api.add_router("", servicedesk_mail_router)
 api.add_router("", servicedesk_sla_router)
 api.add_router("", servicedesk_webhooks_router)
+api.add_router("", noc_delegation_router)
 api.add_router("", noc_dispatch_router)
+api.add_router("", noc_runbooks_router)
+api.add_router("", noc_routing_router)
+api.add_router("", alerts_router)
 
 urlpatterns = [path("", api.urls)]
