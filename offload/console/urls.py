@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from offload.console import kb_views, noc_views, views
+from offload.console import kb_views, noc_views, sla_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +34,16 @@ urlpatterns = [
     path("kb/new/", kb_views.article_create, name="kb_article_create"),
     path("kb/<int:article_id>/edit/", kb_views.article_edit, name="kb_article_edit"),
     path("kb/<int:article_id>/delete/", kb_views.article_delete, name="kb_article_delete"),
+    path("sla-policies/", sla_views.policy_list, name="sla_policy_list"),
+    path("sla-policies/new/", sla_views.policy_create, name="sla_policy_create"),
+    path("sla-policies/<int:pk>/", sla_views.policy_edit, name="sla_policy_edit"),
+    path("business-calendars/", sla_views.calendar_list, name="sla_calendar_list"),
+    path("business-calendars/new/", sla_views.calendar_create, name="sla_calendar_create"),
+    path("business-calendars/<int:pk>/", sla_views.calendar_edit, name="sla_calendar_edit"),
+    path("business-calendars/<int:pk>/ical/", sla_views.calendar_ical, name="sla_calendar_ical"),
+    path("webhook-endpoints/", sla_views.webhook_list, name="sla_webhook_list"),
+    path("webhook-endpoints/<int:pk>/", sla_views.webhook_detail, name="sla_webhook_detail"),
+    path("webhook-deliveries/<int:pk>/redeliver/", sla_views.webhook_redeliver, name="sla_webhook_redeliver"),
     path("", include("offload.tenancy.urls")),
     path("", include("offload.console.tickets.urls")),
 ]
