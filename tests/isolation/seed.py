@@ -14,7 +14,15 @@ from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
 from offload.servicedesk.choices import EntryKind, Visibility
-from offload.servicedesk.models import Article, CsatResponse
+from offload.servicedesk.models import (
+    Article,
+    BusinessCalendar,
+    CsatResponse,
+    SlaPolicy,
+    Ticket,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from offload.servicedesk.tests import factories as sf
 from offload.tenancy.models import Client, Contact, PortalHost
 from offload.tenancy.scoping import system_scope
@@ -34,6 +42,10 @@ PK = {
     "ticket": 1020001,
     "entry": 1030001,
     "time": 1040001,
+    "calendar": 1110001,
+    "policy": 1120001,
+    "webhook": 1130001,
+    "delivery": 1140001,
     "article": 1050001,
     "csat": 1060001,
 }
@@ -114,6 +126,31 @@ def _desk_rows(client: Client, requester: Contact, n: int, label: str) -> None:
             resolved_at=ticket.created_at,
             rating=4,
             comment=f"{label} csat comment",
+        )
+    _sla_rows(ticket, n)
+
+
+def _sla_rows(ticket: Ticket, n: int) -> None:
+    """The MSP's business calendar, SLA policy and webhook endpoint (named after the MSP, like
+    categories), and a delivery of `ticket`'s creation to that endpoint."""
+    msp = ticket.msp
+    spec = {"zone": "Europe/Berlin", "week": {"mon": [["09:00", "17:00"]]}}
+    with system_scope("SLA and webhook rows for the isolation test", msp_id=msp.pk):
+        BusinessCalendar.objects.create(
+            id=_pk("calendar", n), msp=msp, name=f"{msp.name} hours {n}", spec=spec
+        )
+        SlaPolicy.objects.create(id=_pk("policy", n), msp=msp, name=f"{msp.name} policy {n}")
+        endpoint = WebhookEndpoint.objects.create(
+            id=_pk("webhook", n), msp=msp, name=f"{msp.name} hook {n}", url=f"https://hooks.example/{n}"
+        )
+        WebhookDelivery.objects.create(
+            id=_pk("delivery", n),
+            msp=msp,
+            endpoint=endpoint,
+            event="ticket.created",
+            ticket=ticket,
+            payload={"ticket": {"subject": ticket.subject}},
+            created_at=ticket.created_at,
         )
 
 
