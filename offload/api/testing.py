@@ -29,6 +29,9 @@ class ApiClient:
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self.client.patch(BASE + path, json.dumps(body), content_type="application/json")
 
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.put(BASE + path, json.dumps(body), content_type="application/json")
+
 
 def api_as(user: User) -> ApiClient:
     return ApiClient(user)
