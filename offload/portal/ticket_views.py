@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -93,7 +94,7 @@ def client_page(view: ClientView) -> Callable[..., HttpResponseBase]:
     def wrapper(request: HttpRequest, portal: Portal, *args: Any, **kwargs: Any) -> HttpResponseBase:
         visitor = current_visitor(request, portal)
         if visitor.kind == VisitorKind.ANONYMOUS:
-            return redirect(f"{portal.sign_in_url}?next={request.get_full_path()}")
+            return redirect(f"{portal.sign_in_url}?{urlencode({'next': request.get_full_path()})}")
         if visitor.kind == VisitorKind.STAFF:
             return render_portal(request, portal, "portal/staff_notice.html", {})
         if visitor.kind == VisitorKind.OUTSIDER:

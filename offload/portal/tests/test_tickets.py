@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from offload.portal.tests.conftest import ACME_HOST, Portals
 from offload.portal.tests.desk import acting, open_for, resolve, staff_note, staff_reply
@@ -216,3 +218,45 @@ def test_pages_work_by_path_too(client, portals: Portals):
     listing = client.get("/portal/acme/tickets/").text
     assert f'href="/portal/acme/tickets/{ticket.reference}/"' in listing
     assert client.get(f"/portal/acme/tickets/{ticket.reference}/").status_code == 200
+
+
+def test_rating_link_from_the_mail_survives_signing_in(client, portals: Portals):
+    """A signed-out person following /tickets/<ref>/?rate=1 signs in and lands on the rating form."""
+    ticket = open_for(portals.world.contacts["a1"][1], "Monitor")
+    resolve(portals.world.user("technician"), ticket)
+    response = get(client, f"/tickets/{ticket.reference}/?rate=1")
+    assert response.status_code == 302
+    assert response["Location"] == f"/sign-in/?next=%2Ftickets%2F{ticket.reference}%2F%3Frate%3D1"
+    form = get(client, response["Location"]).text
+    assert f'name="next" value="/tickets/{ticket.reference}/?rate=1"' in form
+    signed = post(
+        client,
+        "/sign-in/",
+        {
+            "login": portals.world.user("client_user").email,
+            "password": portals.world.password,
+            "next": f"/tickets/{ticket.reference}/?rate=1",
+        },
+    )
+    assert signed["Location"] == f"/tickets/{ticket.reference}/?rate=1"
+    assert 'data-testid="csat-form"' in get(client, signed["Location"]).text
+    evil = post(
+        client, "/sign-in/", {"login": "x@example.com", "password": "x", "next": "https://evil.example/"}
+    )
+    assert "evil.example" not in evil.text
+
+
+def test_request_list_reads_a_fixed_number_of_queries(
+    client, portals: Portals, django_assert_max_num_queries
+):
+    """The request list costs the same number of queries for 2 requests as for 12."""
+    contact = portals.world.contacts["a1"][0]
+    signed_in(client, portals, "client_admin")
+    for n in range(2):
+        open_for(contact, f"Request {n}")
+    with CaptureQueriesContext(connection) as few:
+        assert get(client, "/tickets/").status_code == 200
+    for n in range(10):
+        open_for(contact, f"More {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert get(client, "/tickets/").status_code == 200
