@@ -145,7 +145,13 @@ def remember_message_id(
         pass  # already known (a resent or duplicated mail): the first ticket keeps it
 
 
-def _ignore_reason(parsed: ParsedMessage, *, msp_id: int) -> str:
+def _own_addresses(msp_id: int) -> frozenset[str]:
+    """The MSP's brand addresses (support and sender), lower-cased: mail from them is our own."""
+    rows = Brand.objects.filter(msp_id=msp_id).values_list("support_email", "sender_email")
+    return frozenset(a.lower() for row in rows for a in row if a)
+
+
+def _ignore_reason(parsed: ParsedMessage, *, msp_id: int, own: frozenset[str]) -> str:
     """Why this mail must not open or touch a ticket, or "" for a mail from a person."""
     c = parsed.classification
     if c.is_bounce:
@@ -160,8 +166,7 @@ def _ignore_reason(parsed: ParsedMessage, *, msp_id: int) -> str:
     if is_sent_by_us(parsed, message_id_domain=domain, token=token):
         return "loop"
     sender = (parsed.from_.address if parsed.from_ else "").lower()
-    own = Brand.objects.filter(msp_id=msp_id).values_list("support_email", "sender_email").first()
-    if sender and own and sender in {a.lower() for a in own}:
+    if sender and sender in own:
         return "own_mail"
     return ""
 
@@ -232,7 +237,7 @@ def _body(parsed: ParsedMessage, *, reply: bool) -> str:
     return text.strip() or "(no text)"
 
 
-def _file(message: InboundMessage, parsed: ParsedMessage) -> None:
+def _file(message: InboundMessage, parsed: ParsedMessage, *, ours: frozenset[str]) -> None:
     """Route a parsed person's mail to a reply or a new ticket; sets the message's outcome fields."""
     msp_id = message.msp_id
     address = (parsed.from_.address if parsed.from_ else "").strip().lower()
@@ -259,9 +264,6 @@ def _file(message: InboundMessage, parsed: ParsedMessage) -> None:
     else:
         # A closed ticket is not revived by mail (only an explicit reopen does): a new ticket.
         contact = contacts[0]
-        ours = {
-            a.lower() for a in Brand.objects.filter(msp_id=msp_id).values_list("support_email", flat=True)
-        }
         cc = [a.address for a in parsed.to + parsed.cc if a.address.lower() not in ours | {address}]
         ticket = open_ticket(
             actor=None,
@@ -335,15 +337,19 @@ def process_inbound(message_id: int) -> InboundMessage:
     Idempotent: a message already processed or ignored is left as it is (tasks run at least once).
     Never raises for a bad mail; an unexpected error is recorded as a retryable quarantine.
     """
-    with system_scope("mail intake: find the stored message"), transaction.atomic():
+    with system_scope("mail intake: find the stored message's MSP"):
+        msp_id = InboundMessage.objects.filter(pk=message_id).values_list("msp_id", flat=True).first()
+    if msp_id is None:
+        raise InboundMessage.DoesNotExist(f"No inbound message {message_id}.")
+    # Filing acts as the system, but only inside the message's MSP: the guard, not each lookup's
+    # msp_id filter, keeps contacts, tickets and threads of other tenants out of reach. One
+    # transaction (one commit) per message: the row lock, the attempt, the filing or the quarantine.
+    with system_scope("mail intake: file a stored message for its MSP", msp_id=msp_id), transaction.atomic():
         message = InboundMessage.objects.select_for_update().get(pk=message_id)
         if message.status in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
             return message
         message.attempts += 1
         message.save(update_fields=["attempts"])
-    # Filing acts as the system, but only inside the message's MSP: the guard, not each lookup's
-    # msp_id filter, keeps contacts, tickets and threads of other tenants out of reach.
-    with system_scope("mail intake: file a stored message for its MSP", msp_id=message.msp_id):
         try:
             with transaction.atomic():
                 _process(message)
@@ -355,6 +361,20 @@ def process_inbound(message_id: int) -> InboundMessage:
     return message
 
 
+OUTCOME_FIELDS = [
+    "status",
+    "reason",
+    "error",
+    "retryable",
+    "processed_at",
+    "ticket",
+    "entry",
+    "contact",
+    "from_address",
+    "subject",
+]
+
+
 def _process(message: InboundMessage) -> None:
     try:
         parsed = parse_message(bytes(message.raw))
@@ -363,35 +383,22 @@ def _process(message: InboundMessage) -> None:
         return
     message.from_address = (parsed.from_.address if parsed.from_ else "")[:320]
     message.subject = parsed.subject[:998]
-    reason = _ignore_reason(parsed, msp_id=message.msp_id)
+    own = _own_addresses(message.msp_id)
+    reason = _ignore_reason(parsed, msp_id=message.msp_id, own=own)
     if reason:
         message.status, message.reason = InboundStatus.IGNORED, reason
     else:
-        _file(message, parsed)
+        _file(message, parsed, ours=own)
         message.status, message.reason = InboundStatus.PROCESSED, ""
     message.error, message.retryable, message.processed_at = "", False, timezone.now()
-    message.save()
+    message.save(update_fields=OUTCOME_FIELDS)  # never rewrite the raw bytes
 
 
 def _quarantine(message: InboundMessage, *, reason: str, error: str, retryable: bool) -> None:
-    message.refresh_from_db(fields=["attempts"])
     message.status, message.reason, message.error = InboundStatus.QUARANTINED, reason[:60], error
     message.retryable, message.processed_at = retryable, timezone.now()
     message.ticket = message.entry = message.contact = None  # whatever was filed was rolled back
-    message.save(
-        update_fields=[
-            "status",
-            "reason",
-            "error",
-            "retryable",
-            "processed_at",
-            "ticket",
-            "entry",
-            "contact",
-            "from_address",
-            "subject",
-        ]
-    )
+    message.save(update_fields=OUTCOME_FIELDS)
 
 
 @task(queue_name="mail", max_attempts=5, backoff_base=60, backoff_max=3600)
