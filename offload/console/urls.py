@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from offload.console import kb_views, noc_views, sla_views, views
+from offload.console import (
+    alerts_views,
+    kb_views,
+    mail_views,
+    noc_views,
+    routing_views,
+    runbook_views,
+    sla_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,10 +39,35 @@ urlpatterns = [
         name="noc_instruction_acknowledge",
     ),
     path("settings/", views.msp_settings, name="msp_settings"),
+    path("routing/scope/", routing_views.scope_matrix, name="routing_scope"),
+    path("routing/scope/dry-run/", routing_views.scope_dry_run, name="routing_scope_dry_run"),
+    path("routing/scope/versions/", routing_views.scope_versions, name="routing_scope_versions"),
+    path("triage/", routing_views.triage_queue, name="routing_triage"),
+    path("triage/<int:suggestion_id>/decide/", routing_views.triage_decide, name="routing_triage_decide"),
+    path("triage/approvals/<int:routing_id>/", routing_views.approval_decide, name="routing_approval"),
     path("kb/", kb_views.article_list, name="kb_article_list"),
     path("kb/new/", kb_views.article_create, name="kb_article_create"),
     path("kb/<int:article_id>/edit/", kb_views.article_edit, name="kb_article_edit"),
     path("kb/<int:article_id>/delete/", kb_views.article_delete, name="kb_article_delete"),
+    path("runbooks/", runbook_views.runbook_list, name="runbook_list"),
+    path("runbooks/new/", runbook_views.runbook_create, name="runbook_create"),
+    path("runbooks/<int:runbook_id>/", runbook_views.runbook_edit, name="runbook_edit"),
+    path(
+        "runbooks/<int:runbook_id>/from-library/",
+        runbook_views.runbook_update_from_library,
+        name="runbook_update_from_library",
+    ),
+    path("runbooks/library/new/", runbook_views.library_create, name="library_create"),
+    path("runbooks/library/<int:library_id>/", runbook_views.library_edit, name="library_edit"),
+    path("runbooks/library/<int:library_id>/adopt/", runbook_views.runbook_adopt, name="runbook_adopt"),
+    path(
+        "runbooks/on-ticket/<int:ticket_runbook_id>/steps/<int:step>/done/",
+        runbook_views.runbook_step_done,
+        name="runbook_step_done",
+    ),
+    path("maintenance/", runbook_views.schedule_list, name="schedule_list"),
+    path("maintenance/new/", runbook_views.schedule_create, name="schedule_create"),
+    path("maintenance/<int:schedule_id>/", runbook_views.schedule_edit, name="schedule_edit"),
     path("sla-policies/", sla_views.policy_list, name="sla_policy_list"),
     path("sla-policies/new/", sla_views.policy_create, name="sla_policy_create"),
     path("sla-policies/<int:pk>/", sla_views.policy_edit, name="sla_policy_edit"),
@@ -44,6 +78,25 @@ urlpatterns = [
     path("webhook-endpoints/", sla_views.webhook_list, name="sla_webhook_list"),
     path("webhook-endpoints/<int:pk>/", sla_views.webhook_detail, name="sla_webhook_detail"),
     path("webhook-deliveries/<int:pk>/redeliver/", sla_views.webhook_redeliver, name="sla_webhook_redeliver"),
+    path("alerts/", alerts_views.alert_list, name="alert_list"),
+    path("alert-integrations/", alerts_views.integration_list, name="alert_integration_list"),
+    path(
+        "alert-integrations/<int:integration_id>/revoke/",
+        alerts_views.integration_revoke,
+        name="alert_integration_revoke",
+    ),
+    path("maintenance-windows/", alerts_views.window_list, name="alert_window_list"),
+    path("maintenance-windows/<int:window_id>/end/", alerts_views.window_end, name="alert_window_end"),
+    path(
+        "maintenance-windows/<int:window_id>/delete/", alerts_views.window_delete, name="alert_window_delete"
+    ),
+    path("mail/", mail_views.held_mail, name="mail_held"),
+    path("mail/<int:message_id>/", mail_views.held_mail_detail, name="mail_held_detail"),
+    path("mail/<int:message_id>/raw/", mail_views.held_mail_raw, name="mail_held_raw"),
+    path("mail/<int:message_id>/action/", mail_views.held_mail_action, name="mail_held_action"),
+    path("mail/mailboxes/", mail_views.mailbox_list, name="mail_mailboxes"),
+    path("mail/mailboxes/<int:mailbox_id>/", mail_views.mailbox_edit, name="mail_mailbox_edit"),
+    path("mail/mailboxes/<int:mailbox_id>/poll/", mail_views.mailbox_poll, name="mail_mailbox_poll"),
     path("", include("offload.tenancy.urls")),
     path("", include("offload.console.tickets.urls")),
 ]

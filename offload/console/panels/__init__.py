@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from offload.console.panels import instructions, sla
+from offload.console.panels import instructions, runbooks, sla, triage
 from offload.servicedesk.models import Ticket
 
 PanelContext = Callable[[HttpRequest, Ticket], dict[str, Any] | None]
@@ -33,7 +33,9 @@ TICKET_PANELS: list[TicketPanel] = [
     TicketPanel(
         "instructions", "console/panels/_instructions.html", instructions.panel_context, column="main"
     ),
+    TicketPanel("runbooks", "console/panels/_runbooks.html", runbooks.runbook_panel, column="main"),
     TicketPanel("sla", "console/panels/_sla.html", sla.sla_panel, column="main"),
+    TicketPanel("triage", "console/panels/_triage.html", triage.triage_panel, column="side"),
 ]
 
 
