@@ -52,7 +52,7 @@ def signed_in(page: Page, live_server, world, key: str) -> None:
 
 
 def test_owner_dry_runs_a_draft_then_saves_it_and_sees_the_diff(page, live_server, world, catalog):
-    """The owner changes a category's decision, dry-runs it (counts and changed tickets), saves, and reads the diff."""
+    """The owner changes a decision, dry-runs it (counts, changed tickets), saves, and reads the diff."""
     with system_scope("test data", msp_id=world.msp_a.pk):
         save_scope_matrix(
             actor=None,
