@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.manager import HistoricalQuerySet
 
-from offload.servicedesk.choices import DONE_STATUSES, OPEN_STATUSES, Visibility
+from offload.servicedesk.choices import DONE_STATUSES, OPEN_STATUSES, EntryKind, Visibility
 from offload.tenancy.scoping import (
     HistoricalTenantManager,
     Scope,
@@ -27,12 +27,39 @@ from offload.tenancy.scoping import (
 
 
 def readable_visibilities(scope: Scope) -> frozenset[str] | None:
-    """Entry visibilities `scope` may read; None when nothing is hidden (system, provider staff)."""
-    if scope.is_system or scope.kind == "provider":
+    """Entry visibilities `scope` may read; None when nothing is hidden (system).
+
+    Provider staff also read the MSP-internal *events* (and MSP staff the shared provider notes):
+    see `readable_entries`, which the querysets apply.
+    """
+    if scope.is_system:
         return None
+    if scope.kind == "provider":
+        return frozenset({Visibility.PUBLIC, Visibility.PROVIDER_INTERNAL})
     if scope.kind == "msp":
         return frozenset({Visibility.PUBLIC, Visibility.MSP_INTERNAL})
     return frozenset({Visibility.PUBLIC})
+
+
+# A provider-internal note shared with the MSP carries this key in its `data`.
+SHARED_WITH_MSP = "shared_with_msp"
+
+
+def readable_entries(scope: Scope, prefix: str = "") -> Q | None:
+    """Which thread entries `scope` reads: clients public ones; MSP staff public, their internal
+    notes and provider notes shared with them; provider staff public, their own internal notes and
+    the staff timeline's events — never an MSP-internal note. None when nothing is hidden."""
+    allowed = readable_visibilities(scope)
+    if allowed is None:
+        return None
+    predicate = Q(**{f"{prefix}visibility__in": allowed})
+    if scope.kind == "provider":
+        predicate |= Q(**{f"{prefix}visibility": Visibility.MSP_INTERNAL, f"{prefix}kind": EntryKind.EVENT})
+    elif scope.kind == "msp":
+        predicate |= Q(
+            **{f"{prefix}visibility": Visibility.PROVIDER_INTERNAL, f"{prefix}data__{SHARED_WITH_MSP}": True}
+        )
+    return predicate
 
 
 class NarrowedQuerySet(TenantQuerySet):
@@ -70,10 +97,10 @@ class TicketQuerySet(TenantQuerySet):
 
 class TicketEntryQuerySet(NarrowedQuerySet):
     visibility_path = "visibility"
+    entry_prefix = ""
 
     def narrowing(self, scope: Scope) -> Q | None:
-        allowed = readable_visibilities(scope)
-        return None if allowed is None else Q(**{f"{self.visibility_path}__in": allowed})
+        return readable_entries(scope, self.entry_prefix)
 
     def public(self) -> TicketEntryQuerySet:
         return self.filter(**{self.visibility_path: Visibility.PUBLIC})
@@ -81,6 +108,7 @@ class TicketEntryQuerySet(NarrowedQuerySet):
 
 class AttachmentQuerySet(TicketEntryQuerySet):
     visibility_path = "entry__visibility"
+    entry_prefix = "entry__"
 
 
 class StaffOnlyQuerySet(NarrowedQuerySet):

@@ -13,12 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
+from offload.accounts.choices import PROVIDER_ROLES
 from offload.accounts.models import User
 from offload.core.errors import DomainError
 from offload.core.mail.html import sanitize_html
 from offload.servicedesk import events
 from offload.servicedesk.choices import EntryKind, TicketStatus, Transition, Visibility
 from offload.servicedesk.models import Attachment, CannedReply, Ticket, TicketEntry
+from offload.servicedesk.querysets import SHARED_WITH_MSP
+from offload.servicedesk.rules import acting_role
 from offload.servicedesk.selectors import invalidate_queue_counts
 from offload.servicedesk.services.guards import acting_contact, is_client_actor, require
 from offload.servicedesk.services.tickets import STATUS_FIELDS, apply_status, lock_ticket
@@ -126,13 +129,22 @@ def add_note(
     visibility: str = Visibility.MSP_INTERNAL,
     at: datetime | None = None,
 ) -> TicketEntry:
-    """Add an internal note (MSP or provider internal); it never reaches the client."""
+    """Add an internal note (MSP or provider internal); it never reaches the client.
+
+    Internal means internal to the writer's organisation: provider (NOC) staff write provider-
+    internal notes (an "MSP internal" request from them becomes one, since they could not read it),
+    and MSP staff cannot write provider-internal notes they would not be able to read back.
+    """
     require(actor, "servicedesk.note_ticket", ticket)
     _check_body(body, body_html)
     if visibility not in {Visibility.MSP_INTERNAL, Visibility.PROVIDER_INTERNAL}:
         raise DomainError(
             "A note is internal; use a reply to write to the client.", code="invalid_visibility"
         )
+    if actor is not None and acting_role(actor) in PROVIDER_ROLES:
+        visibility = Visibility.PROVIDER_INTERNAL
+    elif actor is not None and visibility == Visibility.PROVIDER_INTERNAL:
+        raise DomainError("Only provider staff write provider-internal notes.", code="invalid_visibility")
     now = at or timezone.now()
     with transaction.atomic():
         ticket = lock_ticket(ticket, actor)
@@ -149,6 +161,25 @@ def add_note(
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         events.announce([entry])
+    return entry
+
+
+NOTE_SHARED = "ticket.note_shared"
+
+
+def share_note(*, actor: User | None, entry: TicketEntry) -> TicketEntry:
+    """Share a provider-internal note with the MSP's staff (never with the client); records an event."""
+    require(actor, "servicedesk.note_ticket", entry.ticket)
+    if actor is not None and acting_role(actor) not in PROVIDER_ROLES:
+        raise DomainError("Only provider staff share their notes.", code="permission_denied")
+    if entry.kind != EntryKind.NOTE or entry.visibility != Visibility.PROVIDER_INTERNAL:
+        raise DomainError("Only provider-internal notes are shared.", code="invalid_entry")
+    if entry.data.get(SHARED_WITH_MSP):
+        return entry
+    with transaction.atomic():
+        entry.data = {**entry.data, SHARED_WITH_MSP: True}
+        entry.save(update_fields=["data"])
+        events.record_event(ticket=entry.ticket, actor=actor, event=NOTE_SHARED, data={"entry": entry.pk})
     return entry
 
 
