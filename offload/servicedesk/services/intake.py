@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from offload.core.errors import DomainError
+from offload.core.errors import DomainError, PermissionDenied
 from offload.core.mail import GENERATED_ID_DOMAIN, MailParseError, ParsedMessage, is_sent_by_us, parse_message
 from offload.core.mail.headers import message_ids
 from offload.core.tasks.decorators import task
@@ -49,6 +49,7 @@ from offload.servicedesk.models import (
     TicketEntry,
     UnroutedMessage,
 )
+from offload.servicedesk.rules import acting_role
 from offload.servicedesk.services.entries import add_attachment, add_note, add_reply
 from offload.servicedesk.services.tickets import open_ticket
 from offload.tenancy.models import Brand, Client, Contact
@@ -408,3 +409,69 @@ def process_inbound_message(message_id: int) -> str:
     if message.status == InboundStatus.QUARANTINED and message.retryable:
         raise IntakeRetry(f"Inbound message {message_id}: {message.error}")
     return message.status
+
+
+# --- 3. staff review of held mail ------------------------------------------------------------------
+MAIL_REVIEW_ROLES = frozenset({"msp_owner", "service_manager", "technician"})
+
+
+def _require_reviewer(actor: object) -> None:
+    if acting_role(actor) not in MAIL_REVIEW_ROLES:
+        raise PermissionDenied("Held mail is reviewed by the MSP's owner, service managers and technicians.")
+
+
+def _held(message: InboundMessage) -> None:
+    if message.status == InboundStatus.PROCESSED:
+        raise DomainError("This mail was filed already.", code="already_processed")
+
+
+def requeue_message(*, actor: object, message: InboundMessage) -> InboundMessage:
+    """Process a quarantined or ignored mail again (after a fix, or to override an ignore)."""
+    _require_reviewer(actor)
+    _held(message)
+    with transaction.atomic():
+        InboundMessage.objects.filter(pk=message.pk).update(
+            status=InboundStatus.RECEIVED, reason="", error="", retryable=False
+        )
+        process_inbound_message.enqueue(message.pk)
+    message.refresh_from_db()
+    return message
+
+
+def discard_message(*, actor: object, message: InboundMessage) -> InboundMessage:
+    """Drop a held mail for good (spam, a newsletter): kept as `ignored`/`discarded`, raw bytes too."""
+    _require_reviewer(actor)
+    _held(message)
+    InboundMessage.objects.filter(pk=message.pk).update(
+        status=InboundStatus.IGNORED, reason="discarded", retryable=False, processed_at=timezone.now()
+    )
+    message.refresh_from_db()
+    return message
+
+
+def file_for_client(*, actor: object, message: InboundMessage, client: Client) -> InboundMessage:
+    """File a held mail of an unknown sender for `client`: the sender becomes its contact, then the
+    mail is processed again (a new ticket, or a reply when its headers name one of the client's)."""
+    _require_reviewer(actor)
+    _held(message)
+    if client.msp_id != message.msp_id or not Client.objects.filter(pk=client.pk).exists():
+        raise DomainError("Choose one of your clients.", code="foreign_reference", field="client")
+    address = message.from_address.strip().lower()
+    if not address or "@" not in address:
+        raise DomainError("This mail has no sender address to file.", code="no_sender")
+    with transaction.atomic():
+        contact = Contact.objects.filter(
+            msp_id=message.msp_id, client=client, email__iexact=address, is_active=True
+        ).first()
+        if contact is None:
+            Contact.objects.create(
+                msp_id=message.msp_id,
+                client=client,
+                first_name=address.partition("@")[0][:100],
+                email=address,
+            )
+        InboundMessage.objects.filter(pk=message.pk).update(
+            status=InboundStatus.RECEIVED, reason="", error="", retryable=False
+        )
+    with system_scope("mail intake: file held mail for a client", msp_id=message.msp_id):
+        return process_inbound(message.pk)
