@@ -77,8 +77,10 @@ def held_mail(request: HttpRequest) -> HttpResponse:
 
 
 class FileForm(forms.Form):
-    client = forms.ModelChoiceField(
-        queryset=Client.objects.none(), help_text="The sender becomes its contact."
+    # The queryset is set in __init__, inside the request's scope: a scoped queryset built at
+    # import time would need a scope that management commands (which import the URLconf) lack.
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(
+        queryset=None, help_text="The sender becomes its contact."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -95,8 +95,8 @@ class StepsField(forms.CharField):
 class RunbookForm(forms.Form):
     name = forms.CharField(max_length=200)
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.none(),
+    categories: forms.ModelMultipleChoiceField[Category] = forms.ModelMultipleChoiceField(
+        queryset=None,
         required=False,
         help_text="Tickets in these categories get this runbook.",
     )
@@ -123,12 +123,12 @@ class LibraryRunbookForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     title = forms.CharField(max_length=200)
-    client = forms.ModelChoiceField(queryset=Client.objects.none())
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False)
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False)
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None)
+    site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(queryset=None, required=False)
+    asset: forms.ModelChoiceField[Asset] = forms.ModelChoiceField(queryset=None, required=False)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False)
-    runbook = forms.ModelChoiceField(queryset=Runbook.objects.none(), required=False)
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(queryset=None, required=False)
+    runbook: forms.ModelChoiceField[Runbook] = forms.ModelChoiceField(queryset=None, required=False)
     rrule = forms.CharField(
         label="Repeats (RRULE)",
         max_length=500,
