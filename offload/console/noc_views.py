@@ -379,12 +379,13 @@ class InstructionForm(forms.Form):
 
 class TargetForm(forms.Form):
     """Where a new instruction applies: nothing chosen = the whole MSP; a client, then optionally one
-    of its sites, contacts or assets (the lists are that client's only)."""
+    of its sites, contacts or assets (the lists are that client's only). The class-level querysets
+    are empty placeholders (no scope is active at import); __init__ sets the scoped ones."""
 
-    client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, empty_label="Whole MSP")
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="—")
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="—")
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False, empty_label="—")
+    client = forms.ModelChoiceField(queryset=Client._base_manager.none(), required=False, empty_label="Whole MSP")
+    site = forms.ModelChoiceField(queryset=Site._base_manager.none(), required=False, empty_label="—")
+    contact = forms.ModelChoiceField(queryset=Contact._base_manager.none(), required=False, empty_label="—")
+    asset = forms.ModelChoiceField(queryset=Asset._base_manager.none(), required=False, empty_label="—")
 
     def __init__(self, *args: Any, client_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

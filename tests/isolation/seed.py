@@ -13,6 +13,13 @@ from itertools import count
 from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
+from offload.noc.models import (
+    AgentProfile,
+    InstructionAcknowledgement,
+    InstructionVersion,
+    Skill,
+    StandingInstruction,
+)
 from offload.servicedesk.choices import EntryKind, Visibility
 from offload.servicedesk.models import (
     Article,
@@ -24,7 +31,7 @@ from offload.servicedesk.models import (
     WebhookEndpoint,
 )
 from offload.servicedesk.tests import factories as sf
-from offload.tenancy.models import Client, Contact, PortalHost
+from offload.tenancy.models import MSP, Asset, Client, Contact, PortalHost, Site
 from offload.tenancy.scoping import system_scope
 from offload.tenancy.tests import factories as tf
 
@@ -48,6 +55,11 @@ PK = {
     "delivery": 1140001,
     "article": 1050001,
     "csat": 1060001,
+    "instruction": 1310001,
+    "instruction_version": 1320001,
+    "instruction_ack": 1330001,
+    "agent_profile": 1340001,
+    "skill": 1350001,
 }
 
 
@@ -203,6 +215,57 @@ def seed_foreign_rows(world: World) -> None:
     ]:
         user = UserFactory(email=email, first_name="Foreignperson", last_name=email.split("@")[0].title())
         MembershipFactory(user=user, role=role, msp=msp)
+    _dispatch_rows(world)
+
+
+def _dispatch_rows(world: World) -> None:
+    """Standing instructions (client, site and asset level, each with a version and an acknowledgement
+    on the seeded ticket) at every seeded client, an MSP-wide one at Delta, and the other provider's
+    NOC agent with a dispatch profile and a skill."""
+    with system_scope("standing instructions and agent profiles for the isolation test"):
+        seeded = [
+            (0, "FOREIGN Delta One", _pk("client", 0)),
+            (1, "FOREIGN Bravo Three", _pk("client", 1)),
+            (2, "Alpha Two", world.clients["a2"].id),
+            (3, "Alpha One", world.clients["a1"].id),
+        ]
+        targets: list[tuple[int, Client | None, str, dict]] = []
+        for n, label, client_id in seeded:
+            client = Client.objects.get(id=client_id)
+            targets.append((3 * n, client, f"{label} instruction", {"level": "client"}))
+            site = Site.objects.filter(id=_pk("site", n)).first()
+            if site is not None:
+                where = {"level": "site", "site": site}
+                targets.append((3 * n + 1, client, f"{label} site instruction", where))
+            asset = Asset.objects.get(id=_pk("asset", 2 * n))
+            where = {"level": "asset", "asset": asset}
+            targets.append((3 * n + 2, client, f"{label} asset instruction", where))
+        delta = MSP.objects.get(id=_pk("msp", 0))
+        targets.append((12, None, "FOREIGN Delta standing instruction", {"level": "msp"}))
+        for i, client, title, where in targets:
+            msp_id = client.msp_id if client is not None else delta.id
+            instruction = StandingInstruction.objects.create(
+                id=_pk("instruction", i), msp_id=msp_id, client=client, title=title, text=f"{title} text",
+                call_before_onsite_name=f"{title} contact", is_vip=True, **where,
+            )  # fmt: skip
+            version = InstructionVersion.objects.create(
+                id=_pk("instruction_version", i), msp_id=msp_id, instruction=instruction, number=1,
+                title=title, text=f"{title} text", created_at=instruction.created_at,
+            )  # fmt: skip
+            ticket = Ticket.objects.filter(id=_pk("ticket", i // 3), msp_id=msp_id, client=client).first()
+            if ticket is not None and where["level"] == "client":
+                InstructionAcknowledgement.objects.create(
+                    id=_pk("instruction_ack", i), msp_id=msp_id, version=version, ticket=ticket,
+                    user=UserFactory(first_name="Foreignperson", last_name=f"Reader {i}"),
+                    at=instruction.created_at,
+                )  # fmt: skip
+    agent = UserFactory(email="foreign.agent@other-noc.example", first_name="FOREIGN", last_name="Agent")
+    MembershipFactory(user=agent, role=Role.NOC_AGENT, provider=world.other_provider)
+    skill = Skill.objects.create(id=_pk("skill", 0), provider=world.other_provider, name="FOREIGN skill")
+    profile = AgentProfile.objects.create(
+        id=_pk("agent_profile", 0), provider=world.other_provider, user=agent
+    )
+    profile.skills.set([skill])
 
 
 _flood_numbers = count(1)
