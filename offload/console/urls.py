@@ -4,6 +4,7 @@ from offload.console import (
     alerts_views,
     kb_views,
     mail_views,
+    myteam_views,
     noc_views,
     routing_views,
     runbook_views,
@@ -12,6 +13,13 @@ from offload.console import (
 )
 
 urlpatterns = [
+    path("my-team/", myteam_views.my_team_page, name="my_team"),
+    path("sla-by-holder/", myteam_views.sla_by_holder, name="sla_by_holder"),
+    path("agreement-terms/", myteam_views.terms_list, name="terms_list"),
+    path("agreement-terms/<int:agreement_id>/", myteam_views.terms_edit, name="terms_edit"),
+    path("delegation/tickets/<int:ticket_id>/offer/", myteam_views.delegation_offer, name="delegation_offer"),
+    path("delegation/<int:delegation_id>/act/", myteam_views.delegation_act, name="delegation_act"),
+    path("delegation/notes/<int:entry_id>/share/", myteam_views.note_share, name="note_share"),
     path("", views.home, name="home"),
     path("acting/switch/", views.switch_membership, name="switch_membership"),
     path("noc/", noc_views.noc_queue, name="noc_queue"),
@@ -91,9 +99,9 @@ urlpatterns = [
         "maintenance-windows/<int:window_id>/delete/", alerts_views.window_delete, name="alert_window_delete"
     ),
     path("mail/", mail_views.held_mail, name="mail_held"),
-    path("mail/<int:message_id>/", mail_views.held_mail_detail, name="mail_held_detail"),
-    path("mail/<int:message_id>/raw/", mail_views.held_mail_raw, name="mail_held_raw"),
-    path("mail/<int:message_id>/action/", mail_views.held_mail_action, name="mail_held_action"),
+    path("mail/<int:inbound_message_id>/", mail_views.held_mail_detail, name="mail_held_detail"),
+    path("mail/<int:inbound_message_id>/raw/", mail_views.held_mail_raw, name="mail_held_raw"),
+    path("mail/<int:inbound_message_id>/action/", mail_views.held_mail_action, name="mail_held_action"),
     path("mail/mailboxes/", mail_views.mailbox_list, name="mail_mailboxes"),
     path("mail/mailboxes/<int:mailbox_id>/", mail_views.mailbox_edit, name="mail_mailbox_edit"),
     path("mail/mailboxes/<int:mailbox_id>/poll/", mail_views.mailbox_poll, name="mail_mailbox_poll"),

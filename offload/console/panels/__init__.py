@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from offload.console.panels import instructions, runbooks, sla, triage
+from offload.console.panels import delegation, instructions, runbooks, sla, triage
 from offload.servicedesk.models import Ticket
 
 PanelContext = Callable[[HttpRequest, Ticket], dict[str, Any] | None]
@@ -35,6 +35,7 @@ TICKET_PANELS: list[TicketPanel] = [
     ),
     TicketPanel("runbooks", "console/panels/_runbooks.html", runbooks.runbook_panel, column="main"),
     TicketPanel("sla", "console/panels/_sla.html", sla.sla_panel, column="main"),
+    TicketPanel("delegation", "console/panels/_delegation.html", delegation.delegation_panel, column="main"),
     TicketPanel("triage", "console/panels/_triage.html", triage.triage_panel, column="side"),
 ]
 
