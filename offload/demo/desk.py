@@ -23,6 +23,7 @@ from offload.noc.services import maintenance, runbooks
 from offload.servicedesk.choices import Impact, TicketSource, Transition, Urgency
 from offload.servicedesk.models import Category, Ticket
 from offload.servicedesk.services import entries, tickets
+from offload.servicedesk.services.guards import workable_clients
 from offload.tenancy.models import MSP, Client, Contact, Provider
 from offload.tenancy.scoping import activate, system_scope
 
@@ -303,6 +304,11 @@ def _staff(msp: MSP) -> list[User]:
     )
 
 
+def _works_for(user: User, client: Client) -> bool:
+    every, clients = workable_clients(user, msp_id=client.msp_id)
+    return every or client.pk in clients
+
+
 def _tickets(msp: MSP, clients: list[Client], categories: dict[str, Category], rng: random.Random) -> int:
     first_subject = TICKETS[0][1]
     if Ticket.objects.filter(msp=msp, subject=first_subject).exists():
@@ -338,7 +344,11 @@ def _tickets(msp: MSP, clients: list[Client], categories: dict[str, Category], r
         if outcome == "new":
             made += 1
             continue
-        technician = technicians[number % len(technicians)]
+        able = [t for t in technicians if _works_for(t, client)]
+        if not able:
+            made += 1
+            continue
+        technician = able[number % len(able)]
         with activate(acting_for_user(technician).scope):
             ticket = tickets.assign_ticket(actor=technician, ticket=ticket, assignee=technician)
             if outcome != "assigned":
@@ -373,7 +383,8 @@ def load_desk(*, provider: Provider, msp: MSP, clients: list[Client], seed: int 
             books = _adopt(msp, library, categories)
             report.runbooks = len(books)
             report.schedules = _schedules(msp, clients[0], books, categories)
-    report.tickets = _tickets(msp, clients, categories, rng)
+    with system_scope("demo desk: a few weeks of tickets", msp_id=msp.pk):
+        report.tickets = _tickets(msp, clients, categories, rng)
     return report
 
 
