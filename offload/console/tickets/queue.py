@@ -165,6 +165,27 @@ def sla_due(tickets: list[Ticket]) -> dict[int, datetime.datetime]:
     return {pk: due for pk, due in rows if due is not None}
 
 
+def short_span(seconds: float) -> str:
+    """A compact span for a dense table: 45s, 12m, 5h, 3d, 6w, 2y."""
+    seconds = abs(seconds)
+    for size, unit in ((365 * 86400, "y"), (7 * 86400, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def annotate_times(tickets: list[Ticket], *, now: datetime.datetime) -> None:
+    """Give each row its "updated … ago" and SLA "due in …" (negative: overdue) as short text."""
+    due = sla_due(tickets)
+    for ticket in tickets:
+        ticket.updated_ago = short_span((now - ticket.updated_at).total_seconds())  # type: ignore[attr-defined]
+        deadline = due.get(ticket.pk)
+        ticket.sla_due = deadline  # type: ignore[attr-defined]
+        if deadline is not None:
+            left = (deadline - now).total_seconds()
+            ticket.sla_in = ("-" if left < 0 else "") + short_span(left)  # type: ignore[attr-defined]
+
+
 def valid_cursor(cursor: str) -> str | None:
     """`cursor` if it is a queue cursor the database can compare, else None (back to page 1)."""
     if not cursor:

@@ -73,9 +73,15 @@ _HIDDEN = {events.REPLIED, events.NOTED}
 
 
 def describe_thread(entries: list[TicketEntry]) -> list[ThreadItem]:
+    """The items to show, oldest first. Time logged with a message is shown on that message, so
+    its `time_logged` event would only say the same thing twice."""
+    on_messages = {te.pk for e in entries if e.kind != EntryKind.EVENT for te in e.time_entries.all()}
     items = []
     for entry in entries:
-        if entry.kind == EntryKind.EVENT and entry.event in _HIDDEN:
+        if entry.kind == EntryKind.EVENT and (
+            entry.event in _HIDDEN
+            or (entry.event == events.TIME_LOGGED and (entry.data or {}).get("time_entry") in on_messages)
+        ):
             continue
         items.append(
             ThreadItem(

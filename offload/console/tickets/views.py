@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from offload.accounts.models import User
 from offload.console.panels import panels_for
 from offload.console.tickets import queue as q
-from offload.console.tickets.forms import CallForm, ReplyForm
+from offload.console.tickets.forms import THEN_CHOICES, CallForm, ReplyForm
 from offload.console.tickets.thread import describe_thread
 from offload.core.errors import DomainError, NotFound
 from offload.servicedesk.access import access_attachment, access_ticket, access_ticket_by_reference
@@ -100,13 +100,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = queue_page(
         filters=query.filters, user_id=user_id, after=after, limit=q.PAGE_SIZE, search=query.search
     )
-    due = q.sla_due(page.tickets)
-    for ticket in page.tickets:
-        ticket.sla_due = due.get(ticket.pk)  # type: ignore[attr-defined]
+    now = timezone.now()
+    q.annotate_times(page.tickets, now=now)
     context: dict[str, Any] = {
         "query": query,
         "page": page,
-        "now": timezone.now(),
+        "now": now,
         "is_more": bool(after),
         "can_bulk": rules.has_perm("servicedesk.bulk_update_tickets", request.user),
         "can_work": rules.has_perm("servicedesk.work_ticket", request.user),
@@ -171,6 +170,14 @@ def _panels(request: HttpRequest, ticket: Ticket, column: str) -> list[tuple[Any
     ]
 
 
+def _reply_form(ticket: Ticket, form: ReplyForm | None) -> ReplyForm:
+    """The composer, offering only the status moves this ticket allows after the message."""
+    form = form or ReplyForm()
+    field = form.fields["then"]
+    field.choices = [(v, label) for v, label in THEN_CHOICES if not v or ticket.can(v)]  # type: ignore[attr-defined]
+    return form
+
+
 def _detail_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict[str, Any]:
     user = request.user
     thread = list(ticket_thread(ticket=ticket).prefetch_related("time_entries"))
@@ -195,7 +202,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None
         "can_reply": rules.has_perm("servicedesk.reply_ticket", user, ticket),
         "can_merge": rules.has_perm("servicedesk.merge_ticket", user, ticket),
         "can_split": rules.has_perm("servicedesk.split_ticket", user, ticket),
-        "form": form or ReplyForm(),
+        "form": _reply_form(ticket, form),
         "canned": _canned_replies(request, ticket) if can_work else [],
         "colleagues": list(q.colleagues()) if can_work else [],
         "watchers": list(ticket.watchers.only("id", "first_name", "last_name", "email")),
@@ -260,9 +267,10 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _write_message(request, ticket, data, data["attachments"])
-            if data.get("then"):
-                tickets.transition_ticket(actor=_actor(request), ticket=ticket, transition=data["then"])  # type: ignore[arg-type]
+            with transaction.atomic():
+                _write_message(request, ticket, data, data["attachments"])
+                if data.get("then"):
+                    tickets.transition_ticket(actor=_actor(request), ticket=ticket, transition=data["then"])
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

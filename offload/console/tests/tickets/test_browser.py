@@ -76,13 +76,14 @@ def test_technician_works_the_queue_from_the_keyboard(page, live_server, world, 
     expect(page).to_have_url(f"{live_server.url}{second}")
     reference = second.strip("/").split("/")[-1]
     expect(page.locator("h1")).to_contain_text(reference)
+    shot(page, "ticket-top")
 
     page.keyboard.press("r")
-    expect(page.get_by_label("Message")).to_be_focused()
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
     page.keyboard.type("Restarted the print spooler; please try again.")
     page.get_by_label("Minutes").fill("12")
     page.get_by_label("Time note").fill("Spooler restart")
-    page.get_by_label("Message").press("Control+Enter")
+    page.get_by_role("textbox", name="Message").press("Control+Enter")
     expect(page.locator(".alert-success")).to_contain_text("12 min logged")
     message = page.locator("#thread [data-entry]").last
     expect(message).to_contain_text("Restarted the print spooler")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from offload.servicedesk.choices import EntryKind, TicketStatus, Visibility
 from offload.servicedesk.models import Attachment, Ticket, TicketEntry, TimeEntry
@@ -15,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _url(ticket: Ticket, name: str = "detail") -> str:
-    return reverse(f"tickets:{name}", args=[ticket.reference])
+    # Paths, not reverse(): resolving the URLconf outside a request would import every console
+    # module without a scope, which is not what these tests are about.
+    return f"/tickets/{ticket.reference}/" + ("" if name == "detail" else f"{name}/")
 
 
 def test_ticket_page_shows_header_thread_and_client_context(as_role, make_ticket, world):
@@ -35,7 +36,7 @@ def test_reference_is_case_insensitive_and_foreign_references_are_404(as_role, m
     ticket = make_ticket()
     foreign = make_ticket(client="c1")
     http = as_role("technician_limited")
-    assert http.get(reverse("tickets:detail", args=[ticket.reference.lower()])).status_code == 200
+    assert http.get(f"/tickets/{ticket.reference.lower()}/").status_code == 200
     assert http.get(_url(foreign)).status_code == 404
     other_client = make_ticket(client="a2")
     assert http.get(_url(other_client)).status_code == 404
@@ -45,7 +46,7 @@ def test_reference_is_case_insensitive_and_foreign_references_are_404(as_role, m
 
 def test_reply_with_time_and_a_file(as_role, make_ticket, world):
     """A reply posts to the thread with its file, and its minutes become a billable time entry."""
-    ticket = make_ticket()
+    ticket = make_ticket(status=TicketStatus.IN_PROGRESS)
     http = as_role("technician")
     upload = SimpleUploadedFile("log.txt", b"error 42", content_type="text/plain")
     response = http.post(
@@ -92,6 +93,19 @@ def test_internal_note_is_marked_and_hidden_from_the_client(as_role, make_ticket
     with system_scope("test check"):
         entry = TicketEntry.objects.get(ticket=ticket, kind=EntryKind.NOTE)
     assert entry.visibility == Visibility.MSP_INTERNAL
+
+
+def test_a_refused_move_takes_the_reply_back(as_role, make_ticket):
+    """A reply whose status move is refused is not posted either: nothing half-done to retry."""
+    ticket = make_ticket(status=TicketStatus.CLOSED)
+    response = as_role("technician").post(
+        _url(ticket, "reply"),
+        {"kind": "reply", "body": "Done", "minutes": "5", "work_type": "admin", "then": "resolve"},
+    )
+    assert response.status_code == 400
+    with system_scope("test check"):
+        assert not TicketEntry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).exists()
+        assert not TimeEntry.objects.filter(ticket=ticket).exists()
 
 
 def test_refused_reply_keeps_the_text(as_role, make_ticket):
@@ -155,7 +169,7 @@ def test_attachment_downloads_only_through_the_access_check(as_role, make_ticket
             filename="x.html",
             content_type="text/html",
         )
-    url = reverse("tickets:attachment", args=[attachment.pk])
+    url = f"/tickets/attachments/{attachment.pk}/"
     response = as_role("technician").get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"
