@@ -100,10 +100,10 @@ def _headers(raw: bytes) -> list[tuple[str, str]]:
 
 @require_GET
 @staff_only
-def held_mail_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def held_mail_detail(request: HttpRequest, inbound_message_id: int) -> HttpResponse:
     """One stored mail: reason, headers and text (escaped, never its HTML), and what to do with it."""
     _reviewer(request)
-    message = _message(message_id)
+    message = _message(inbound_message_id)
     raw = bytes(message.raw)
     text, problems = "", []
     try:
@@ -130,10 +130,10 @@ def held_mail_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_GET
 @staff_only
-def held_mail_raw(request: HttpRequest, message_id: int) -> HttpResponse:
+def held_mail_raw(request: HttpRequest, inbound_message_id: int) -> HttpResponse:
     """The raw source as plain text (never rendered as HTML by the browser)."""
     _reviewer(request)
-    message = _message(message_id)
+    message = _message(inbound_message_id)
     response = HttpResponse(bytes(message.raw), content_type="text/plain; charset=us-ascii")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="message-{message.pk}.eml.txt"'
@@ -142,10 +142,10 @@ def held_mail_raw(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @staff_only
-def held_mail_action(request: HttpRequest, message_id: int) -> HttpResponse:
+def held_mail_action(request: HttpRequest, inbound_message_id: int) -> HttpResponse:
     """Re-queue, discard, or file for a client (POST `action`)."""
     _reviewer(request)
-    message = _message(message_id)
+    message = _message(inbound_message_id)
     action = request.POST.get("action", "")
     try:
         if action == "requeue":
@@ -158,7 +158,7 @@ def held_mail_action(request: HttpRequest, message_id: int) -> HttpResponse:
             form = FileForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "Choose one of your clients.")
-                return redirect("mail_held_detail", message_id=message.pk)
+                return redirect("mail_held_detail", inbound_message_id=message.pk)
             done = intake.file_for_client(
                 actor=request.user, message=message, client=form.cleaned_data["client"]
             )
@@ -171,7 +171,7 @@ def held_mail_action(request: HttpRequest, message_id: int) -> HttpResponse:
             raise Http404("No such action.")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("mail_held_detail", message_id=message.pk)
+    return redirect("mail_held_detail", inbound_message_id=message.pk)
 
 
 # --- mailboxes --------------------------------------------------------------------------------------

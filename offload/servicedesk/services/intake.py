@@ -346,7 +346,7 @@ def process_inbound(message_id: int) -> InboundMessage:
     # msp_id filter, keeps contacts, tickets and threads of other tenants out of reach. One
     # transaction (one commit) per message: the row lock, the attempt, the filing or the quarantine.
     with system_scope("mail intake: file a stored message for its MSP", msp_id=msp_id), transaction.atomic():
-        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        message = InboundMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
         if message.status in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
             return message
         message.attempts += 1
