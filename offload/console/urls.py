@@ -99,9 +99,9 @@ urlpatterns = [
         "maintenance-windows/<int:window_id>/delete/", alerts_views.window_delete, name="alert_window_delete"
     ),
     path("mail/", mail_views.held_mail, name="mail_held"),
-    path("mail/<int:message_id>/", mail_views.held_mail_detail, name="mail_held_detail"),
-    path("mail/<int:message_id>/raw/", mail_views.held_mail_raw, name="mail_held_raw"),
-    path("mail/<int:message_id>/action/", mail_views.held_mail_action, name="mail_held_action"),
+    path("mail/<int:inbound_message_id>/", mail_views.held_mail_detail, name="mail_held_detail"),
+    path("mail/<int:inbound_message_id>/raw/", mail_views.held_mail_raw, name="mail_held_raw"),
+    path("mail/<int:inbound_message_id>/action/", mail_views.held_mail_action, name="mail_held_action"),
     path("mail/mailboxes/", mail_views.mailbox_list, name="mail_mailboxes"),
     path("mail/mailboxes/<int:mailbox_id>/", mail_views.mailbox_edit, name="mail_mailbox_edit"),
     path("mail/mailboxes/<int:mailbox_id>/poll/", mail_views.mailbox_poll, name="mail_mailbox_poll"),
