@@ -325,7 +325,10 @@ def _tickets(msp: MSP, clients: list[Client], categories: dict[str, Category], r
         if not contacts:
             continue
         contact = rng.choice(contacts)
-        opened = now - dt.timedelta(days=rng.uniform(0.2, 21), minutes=rng.randint(0, 600))
+        outcome = OUTCOMES[number % len(OUTCOMES)]
+        # Work still open arrived in the last couple of days; finished work is older.
+        age = rng.uniform(0.02, 2.5) if outcome not in {"resolved", "closed"} else rng.uniform(3, 21)
+        opened = now - dt.timedelta(days=age)
         with system_scope("demo desk: a client writes in", msp_id=msp.pk):
             ticket = tickets.open_ticket(
                 actor=None,
@@ -340,7 +343,6 @@ def _tickets(msp: MSP, clients: list[Client], categories: dict[str, Category], r
                 source=TicketSource(source),
                 at=opened,
             )
-        outcome = OUTCOMES[number % len(OUTCOMES)]
         if outcome == "new":
             made += 1
             continue
