@@ -22,8 +22,18 @@ from offload.tenancy.scoping import system_scope
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PROVIDER_NAV = ["MSPs served", "NOC queue", "Agents", "Clients", "Assets"]
-MSP_NAV = ["Dashboard", "Tickets", "Clients", "Sites", "Contacts", "Assets", "API tokens", "Settings"]
+PROVIDER_NAV = ["MSPs served", "NOC queue", "Agents", "Standing instructions", "Clients", "Assets"]
+MSP_NAV = [
+    "Dashboard",
+    "Tickets",
+    "Clients",
+    "Sites",
+    "Contacts",
+    "Assets",
+    "Standing instructions",
+    "API tokens",
+    "Settings",
+]
 ROLE_HOMES = {
     "provider_admin": ("MSPs served", PROVIDER_NAV),
     "noc_lead": ("MSPs served", PROVIDER_NAV),

@@ -50,6 +50,17 @@ class Timer:
     def is_breached(self, now: dt.datetime) -> bool:
         return not self.done and self.due <= now
 
+    def distance(self, now: dt.datetime) -> str:
+        """ "2d 4h", "3h 59m", "12m": how far `due` is from `now`, compactly (always positive)."""
+        minutes = int(abs((self.due - now).total_seconds()) // 60)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, mins = divmod(rest, 60)
+        if days:
+            return f"{days}d {hours}h"
+        if hours:
+            return f"{hours}h {mins}m"
+        return f"{mins}m"
+
 
 @dataclass
 class QueueItem:
@@ -64,6 +75,11 @@ class QueueItem:
     @property
     def breached(self) -> list[Timer]:
         return [t for t in self.timers if t.is_breached(self.now)]
+
+    @property
+    def timer_rows(self) -> list[tuple[Timer, bool, str]]:
+        """(timer, breached, distance) for the template."""
+        return [(t, t.is_breached(self.now), t.distance(self.now)) for t in self.timers]
 
 
 def queue_queryset(*, actor_id: int | None, filters: QueueFilters) -> QuerySet[Delegation]:
