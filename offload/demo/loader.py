@@ -26,6 +26,7 @@ from offload.accounts.models import Membership, User
 from offload.core.mail.html import html_to_text
 from offload.demo import world
 from offload.demo.logos import logo_png
+from offload.demo.routing import load_routing
 from offload.demo.world import ClientSpec, MSPSpec, Person
 from offload.servicedesk.models import Article
 from offload.servicedesk.services.knowledge import article_html
@@ -233,6 +234,7 @@ class _Loader:
         self.person(spec.finance, spec.domain, Role.FINANCE, msp.name, msp=msp)
         self.client_people(msp, loaded)
         self.load_articles(msp, spec, clients)
+        self.progress(load_routing(msp=msp))
         contacts = sum(len(people) for _, people in loaded)
         self.progress(f"{spec.name}: {len(clients)} clients, {contacts} contacts, brand {brand.name}")
 
