@@ -89,7 +89,7 @@ class AlertOut(Schema):
 class AlertFilters(Schema):
     status: AlertState | None = None
     client: Id | None = None
-    cursor: Cursor = None
+    cursor: Cursor | None = None
     limit: Limit = 50
 
 
@@ -113,7 +113,7 @@ class PayloadOut(Schema):
 
 class PayloadFilters(Schema):
     status: PayloadStatus | None = None
-    cursor: Cursor = None
+    cursor: Cursor | None = None
     limit: Limit = 50
 
 
@@ -136,7 +136,7 @@ class WindowIn(Schema):
 
 
 class PageFilters(Schema):
-    cursor: Cursor = None
+    cursor: Cursor | None = None
     limit: Limit = 50
 
 

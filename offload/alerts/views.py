@@ -49,7 +49,7 @@ def alert_webhook(request: HttpRequest, kind: str) -> HttpResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > MAX_BODY:
         return _error(413, "too_large", f"The payload is larger than {MAX_BODY} bytes.")
-    query = {k: v for k, v in request.GET.items() if k != "token"}
+    query = {k: str(v) for k, v in request.GET.items() if k != "token"}
     result = receive_alert_payload(
         integration=integration,
         body=request.body,

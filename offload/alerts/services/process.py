@@ -1,7 +1,7 @@
 """The ticket side of alerts: asset matching, maintenance, correlation, notes, recovery, flapping.
 
 `process_alert_ids` runs in the `alerts` task queue for the alerts whose state the webhook
-changed. It acts as the system for one MSP and handles each alert under its row lock, comparing
+changed. It acts as the system for one MSP and handles each alert under a per-alert lock, comparing
 the alert's state with `handled_status` (what was last acted on), so a retried or duplicated
 task does nothing twice:
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from ipaddress import ip_address
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -77,8 +77,26 @@ def process_alert_ids(*, msp_id: int, alert_ids: Iterable[int]) -> None:
         matches = match_assets(alerts)
         for alert in sorted(alerts, key=lambda a: a.pk):
             with transaction.atomic():
-                locked = Alert.objects.select_for_update().select_related("integration").get(pk=alert.pk)
-                handle_alert(locked, asset=matches.get(alert.pk))
+                _lock_alert(alert.pk)
+                fresh = Alert.objects.select_related("integration").get(pk=alert.pk)
+                handle_alert(fresh, asset=matches.get(alert.pk))
+
+
+# Fields the ticket side owns; the webhook's upsert owns the rest (state, counters, texts).
+HANDLED_FIELDS = ["handled_status", "ticket", "correlation", "asset", "client", "is_suppressed", "flap_noted"]
+ALERT_LOCK_SPACE = 0x0A1E
+
+
+def _lock_alert(alert_id: int) -> None:
+    """Serialise processors of one alert without locking its row.
+
+    A transaction-scoped advisory lock (PostgreSQL) instead of SELECT … FOR UPDATE: the webhook's
+    upsert of the same row must not wait while a processor opens a ticket. SQLite runs one writer
+    at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ALERT_LOCK_SPACE, alert_id % 2147483647])
 
 
 # --- assets ------------------------------------------------------------------------------------------
@@ -151,7 +169,7 @@ def handle_alert(alert: Alert, *, asset: Asset | None) -> None:
         what = "acknowledged" if alert.last_event == "acknowledged" else "updated"
         _note(ticket, f"The alert was {what} in {alert.get_source_display()}: {alert.summary}", now=now)
     alert.handled_status = alert.status
-    alert.save()
+    alert.save(update_fields=HANDLED_FIELDS)
 
 
 def _handle_firing(alert: Alert, ticket: Ticket | None, *, now: datetime) -> None:
@@ -182,9 +200,8 @@ def _handle_resolved(alert: Alert, ticket: Ticket | None, *, now: datetime) -> N
     correlation = alert.correlation
     if correlation is None or correlation.closed_at is not None:
         return
-    alert.save()  # the check below counts this alert as recovered
-    others = Alert.objects.filter(correlation=correlation).exclude(status=AlertState.RESOLVED)
-    if others.exists() or Alert.objects.filter(correlation=correlation, is_flapping=True).exists():
+    others = Alert.objects.filter(correlation=correlation).exclude(pk=alert.pk)
+    if others.exclude(status=AlertState.RESOLVED).exists() or others.filter(is_flapping=True).exists():
         return
     if touched_by_a_person(ticket):
         _note(ticket, "Every alert has recovered. A person worked on this ticket, so it stays open.", now=now)
