@@ -31,7 +31,7 @@ class MailboxAuth(models.TextChoices):
 class Mailbox(TenantModel):
     """An IMAP mailbox an MSP receives support mail in; polled for unseen messages.
 
-    Each fetched message is stored raw for `recipient` (a brand's support address) and then marked
+    Each fetched message is stored raw for the MSP's brand support address and then marked
     seen, or moved to `processed_folder` when one is set. XOAUTH2 logins trade the stored refresh
     token for an access token at `oauth_token_url` (Microsoft 365:
     https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token, scope
@@ -54,9 +54,6 @@ class Mailbox(TenantModel):
     folder = models.CharField(max_length=200, default="INBOX")
     processed_folder = models.CharField(
         max_length=200, blank=True, help_text="Move fetched mail here; empty: only mark it seen."
-    )
-    recipient = models.EmailField(
-        blank=True, help_text="The support address this mailbox receives (default: the brand's)."
     )
     is_active = models.BooleanField(default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
