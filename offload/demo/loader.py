@@ -23,12 +23,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
+from offload.core.businesstime import Calendar
 from offload.core.mail.html import html_to_text
 from offload.demo import world
 from offload.demo.logos import logo_png
 from offload.demo.routing import load_routing
 from offload.demo.world import ClientSpec, MSPSpec, Person
-from offload.servicedesk.models import Article
+from offload.servicedesk.models import Article, BusinessCalendar, CalendarAssignment, SlaPolicy
 from offload.servicedesk.services.knowledge import article_html
 from offload.tenancy.choices import AgreementStatus, AssetKind
 from offload.tenancy.models import (
@@ -234,9 +235,64 @@ class _Loader:
         self.person(spec.finance, spec.domain, Role.FINANCE, msp.name, msp=msp)
         self.client_people(msp, loaded)
         self.load_articles(msp, spec, clients)
+        self.load_sla(msp, spec, clients)
         self.progress(load_routing(msp=msp))
         contacts = sum(len(people) for _, people in loaded)
         self.progress(f"{spec.name}: {len(clients)} clients, {contacts} contacts, brand {brand.name}")
+
+    def load_sla(self, msp: MSP, spec: MSPSpec, clients: list[Client]) -> None:
+        """Office hours (the MSP's default calendar), an extended-hours calendar for the last
+        client, and a default SLA policy with targets for P1..P4."""
+        weekdays = ("mon", "tue", "wed", "thu", "fri")
+        holidays = {"holidays": [], "recurring_holidays": ["01-01", "12-25", "12-26"]}
+        office = {"zone": spec.time_zone, "week": {d: [["08:00", "18:00"]] for d in weekdays}, **holidays}
+        extended = {
+            "zone": spec.time_zone,
+            "week": {**{d: [["07:00", "22:00"]] for d in weekdays}, "sat": [["09:00", "13:00"]]},
+            **holidays,
+        }
+        self.upsert(
+            BusinessCalendar,
+            {"msp": msp, "name": "Office hours"},
+            {"spec": Calendar.from_spec(office).to_spec(), "is_default": True},
+        )
+        longer = self.upsert(
+            BusinessCalendar,
+            {"msp": msp, "name": "Extended hours"},
+            {"spec": Calendar.from_spec(extended).to_spec(), "is_default": False},
+        )
+        self.upsert(
+            CalendarAssignment,
+            {"client": clients[-1], "site": None},
+            {"calendar_id": longer.pk, "msp_id": msp.pk},
+        )
+
+        def targets_of(*minutes: int | None, business_hours: bool = True) -> dict[str, Any]:
+            names = ("first_response", "plan", "resolution", "update")
+            return {
+                name: {"minutes": m, "business_hours": business_hours}
+                for name, m in zip(names, minutes, strict=True)
+                if m is not None
+            }
+
+        # P1 runs around the clock; the others on the client's business hours (minutes).
+        targets = {
+            "p1": targets_of(15, 60, 4 * 60, 60, business_hours=False),
+            "p2": targets_of(60, 4 * 60, 8 * 60, 4 * 60),
+            "p3": targets_of(4 * 60, None, 3 * 10 * 60, 10 * 60),
+            "p4": targets_of(10 * 60, None, 10 * 10 * 60, None),
+        }
+        self.upsert(
+            SlaPolicy,
+            {"msp": msp, "name": "Standard"},
+            {
+                "targets": targets,
+                "warn_at": [75, 90],
+                "notify_in_business_hours": True,
+                "pausing_statuses": ["waiting_on_client", "waiting_on_vendor"],
+                "is_default": True,
+            },
+        )
 
     def load_articles(self, msp: MSP, spec: MSPSpec, clients: list[Client]) -> None:
         """A few knowledge base articles; the last one is for the first client only."""

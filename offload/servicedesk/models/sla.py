@@ -60,7 +60,7 @@ class CalendarAssignment(TenantModel):
     site = models.ForeignKey(
         "tenancy.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="assignments")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.RESTRICT, related_name="assignments")
 
     tenant_client_path: ClassVar[str | None] = "client"
 
@@ -132,7 +132,7 @@ class ClientSlaPolicy(TenantModel):
     """A client's own SLA policy, overriding the MSP's default one."""
 
     client = models.OneToOneField("tenancy.Client", on_delete=models.CASCADE, related_name="+")
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="client_overrides")
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.RESTRICT, related_name="client_overrides")
 
     tenant_client_path: ClassVar[str | None] = "client"
 
