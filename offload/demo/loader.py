@@ -26,6 +26,7 @@ from offload.accounts.models import Membership, User
 from offload.core.businesstime import Calendar
 from offload.core.mail.html import html_to_text
 from offload.demo import world
+from offload.demo.delegation import load_delegations
 from offload.demo.logos import logo_png
 from offload.demo.routing import load_routing
 from offload.demo.world import ClientSpec, MSPSpec, Person
@@ -237,6 +238,7 @@ class _Loader:
         self.load_articles(msp, spec, clients)
         self.load_sla(msp, spec, clients)
         self.progress(load_routing(msp=msp))
+        self.progress(load_delegations(msp=msp, agreement=agreement, client=covered[0]))
         contacts = sum(len(people) for _, people in loaded)
         self.progress(f"{spec.name}: {len(clients)} clients, {contacts} contacts, brand {brand.name}")
 

@@ -60,6 +60,8 @@ PK = {
     "instruction_ack": 1330001,
     "agent_profile": 1340001,
     "skill": 1350001,
+    "delegation": 1610001,
+    "terms": 1620001,
 }
 
 
@@ -216,6 +218,36 @@ def seed_foreign_rows(world: World) -> None:
         user = UserFactory(email=email, first_name="Foreignperson", last_name=email.split("@")[0].title())
         MembershipFactory(user=user, role=role, msp=msp)
     _dispatch_rows(world)
+    _delegation_rows(world)
+
+
+def _delegation_rows(world: World) -> None:
+    """A delegation of each seeded ticket to the provider of its MSP's agreement (the other provider
+    for Delta), and terms on Delta's agreement: the delegation routes are aimed at them."""
+    from offload.noc.models import AgreementTerms, Delegation
+    from offload.tenancy.models import ServiceAgreement
+
+    with system_scope("isolation seed: delegations of the seeded tickets"):
+        for n in range(4):
+            ticket = Ticket.objects.get(pk=_pk("ticket", n))
+            agreement = ServiceAgreement.objects.filter(msp_id=ticket.msp_id).order_by("id").first()
+            assert agreement is not None
+            Delegation.objects.create(
+                id=_pk("delegation", n),
+                msp_id=ticket.msp_id,
+                ticket=ticket,
+                agreement=agreement,
+                provider_id=agreement.provider_id,
+                state="completed",
+                offered_at=ticket.created_at,
+                accepted_at=ticket.created_at,
+                completed_at=ticket.created_at,
+                note=f"{ticket.subject} delegation note",
+            )
+        delta_agreement = ServiceAgreement.objects.get(pk=_pk("agreement", 0))
+        AgreementTerms.objects.create(
+            id=_pk("terms", 0), msp_id=delta_agreement.msp_id, agreement=delta_agreement, currency="USD"
+        )
 
 
 def _dispatch_rows(world: World) -> None:

@@ -289,7 +289,7 @@ class Migration(migrations.Migration):
                 (
                     "agreement",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="delegations",
                         to="tenancy.serviceagreement",
                     ),
@@ -314,7 +314,7 @@ class Migration(migrations.Migration):
                 (
                     "provider",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="delegations",
                         to="tenancy.provider",
                     ),

@@ -22,9 +22,9 @@ class Delegation(TenantModel):
 
     ticket = models.ForeignKey("servicedesk.Ticket", on_delete=models.CASCADE, related_name="delegations")
     agreement = models.ForeignKey(
-        "tenancy.ServiceAgreement", on_delete=models.PROTECT, related_name="delegations"
+        "tenancy.ServiceAgreement", on_delete=models.RESTRICT, related_name="delegations"
     )
-    provider = models.ForeignKey("tenancy.Provider", on_delete=models.PROTECT, related_name="delegations")
+    provider = models.ForeignKey("tenancy.Provider", on_delete=models.RESTRICT, related_name="delegations")
     state = models.CharField(max_length=12, choices=DelegationState.choices, default=DelegationState.OFFERED)
     is_active = models.BooleanField(default=True)
     level = models.CharField(max_length=4, choices=DelegationLevel.choices, default=DelegationLevel.L1)
