@@ -212,8 +212,10 @@ DEFAULT_FROM_EMAIL = ENV.default_from_email
 SERVER_EMAIL = ENV.default_from_email
 # Outbound ticket mail (servicedesk/services/outbound.py): our Message-ID domain, loop token, and
 # the per-recipient rate limit (mails per recipient per MSP within the window, in seconds).
-OFFLOAD_MAIL_MESSAGE_ID_DOMAIN = ENV.mail_message_id_domain or (urlsplit(ENV.base_url).hostname or "localhost")
-OFFLOAD_MAIL_LOOP_TOKEN = ENV.mail_loop_token or hashlib.sha256(f"loop:{SECRET_KEY}".encode()).hexdigest()[:32]
+OFFLOAD_MAIL_MESSAGE_ID_DOMAIN = ENV.mail_message_id_domain or urlsplit(ENV.base_url).hostname or "localhost"
+OFFLOAD_MAIL_LOOP_TOKEN = (
+    ENV.mail_loop_token or hashlib.sha256(f"loop:{SECRET_KEY}".encode()).hexdigest()[:32]
+)
 _rate_count, _, _rate_window = ENV.mail_rate.partition("/")
 OFFLOAD_MAIL_RATE_COUNT = int(_rate_count or 10)
 OFFLOAD_MAIL_RATE_WINDOW = int(_rate_window.rstrip("m") or 10) * 60
