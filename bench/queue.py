@@ -36,6 +36,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,9 +48,10 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from offload.accounts.acting import acting_for_user
 from offload.accounts.choices import Role
@@ -63,6 +65,7 @@ from offload.tenancy.models import MSP, Client
 from offload.tenancy.scoping import Scope, activate, system_scope
 
 PAGE_P95_MS = 50.0
+PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 SEARCH_P95_MS = 150.0
 
 # (next cursor or None, number of tickets) for one fetch.
@@ -159,6 +162,26 @@ def http_fetch(client: HttpClient, token: str, params: dict[str, Any]) -> Fetch:
     return fetch
 
 
+NEXT_PAGE = re.compile(
+    r'id="show-more"[^>]*?after=([A-Za-z0-9_-]+)|after=([A-Za-z0-9_-]+)[^>]*id="show-more"'
+)
+
+
+def console_fetch(client: HttpClient, params: dict[str, Any]) -> Fetch:
+    """The staff console's queue page (/tickets/), whole HTML page as a signed-in technician sees it."""
+
+    def fetch(cursor: str | None) -> tuple[str | None, int]:
+        query = dict(params, **({"after": cursor} if cursor else {}))
+        response = client.get("/tickets/", query, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"GET /tickets/ {query} -> {response.status_code}: {response.content[:300]!r}")
+        html = response.content.decode()
+        found = NEXT_PAGE.search(html)
+        return (found.group(1) or found.group(2)) if found else None, html.count("data-row ")
+
+    return fetch
+
+
 def verdicts(rows: list[Row]) -> list[str]:
     """PASS or MISS per row: searches against the search target, other pages the page target."""
     return ["PASS" if r.p95 <= (SEARCH_P95_MS if r.search else PAGE_P95_MS) else "MISS" for r in rows]
@@ -171,6 +194,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=30, help="fetches of page 1 and of page N per case")
     parser.add_argument("--deep", type=int, default=400, help="the deep page N")
     parser.add_argument("--no-http", action="store_true", help="selector path only")
+    parser.add_argument("--no-console", action="store_true", help="skip the console's /tickets/ page")
     args = parser.parse_args()
 
     with system_scope("the benchmark picks its MSP, actors and filter values"):
@@ -229,6 +253,26 @@ def main() -> int:
                 print(f"  done: http {case}", flush=True)
         finally:
             token_row.delete()
+
+    if not args.no_console:
+        # The console page behind a session; the TOTP gate is a sign-in step, not per-page work.
+        # Plain static storage: the manifest exists only after collectstatic, which a bench skips.
+        storages = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC}}
+        override_settings(OFFLOAD_REQUIRE_STAFF_MFA=False, STORAGES=storages).enable()
+        page_client = HttpClient(HTTP_HOST="localhost")
+        page_client.force_login(tech)
+        console_cases: list[tuple[str, dict[str, Any], bool]] = [
+            ("open (default queue)", {}, False),
+            ("status=all", {"status": "all"}, False),
+            (f"client={clients[0]}, any status", {"client": clients[0], "status": "all"}, False),
+            (f"q={word} (subject)", {"q": word, "status": "all"}, True),
+        ]
+        for case, params, search in console_cases:
+            rows += measure(
+                "console", "tech (full)", case, console_fetch(page_client, params),
+                reps=args.reps, deep=args.deep, search=search,
+            )  # fmt: skip
+            print(f"  done: console {case}", flush=True)
 
     print()
     header = (f"{'path':<8} {'actor':<17} {'case':<26} {'page':>5} {'p50 ms':>8} {'p95 ms':>8} "
