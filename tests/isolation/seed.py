@@ -25,6 +25,9 @@ from offload.servicedesk.models import (
     Article,
     BusinessCalendar,
     CsatResponse,
+    InboundMessage,
+    InboundStatus,
+    Mailbox,
     SlaPolicy,
     Ticket,
     WebhookDelivery,
@@ -62,6 +65,8 @@ PK = {
     "skill": 1350001,
     "delegation": 1610001,
     "terms": 1620001,
+    "mailbox": 1510001,
+    "inbound": 1520001,
 }
 
 
@@ -142,6 +147,22 @@ def _desk_rows(client: Client, requester: Contact, n: int, label: str) -> None:
             comment=f"{label} csat comment",
         )
     _sla_rows(ticket, n)
+    with system_scope("isolation seed: a held mail of the requester", msp_id=msp.pk):
+        InboundMessage.objects.create(
+            id=_pk("inbound", n),
+            msp=msp,
+            recipient=msp.brand.support_email,
+            message_id=f"seed-{n}@seed.example",
+            raw=f"Subject: {label} held mail\r\n\r\n{label} held mail body".encode(),
+            size=40,
+            sha256="0" * 64,
+            status=InboundStatus.QUARANTINED,
+            reason="error",
+            from_address=requester.email or f"seed{n}@seed.example",
+            subject=f"{label} held mail",
+            contact=requester,
+            received_at=ticket.created_at,
+        )
 
 
 def _sla_rows(ticket: Ticket, n: int) -> None:
@@ -217,6 +238,15 @@ def seed_foreign_rows(world: World) -> None:
     ]:
         user = UserFactory(email=email, first_name="Foreignperson", last_name=email.split("@")[0].title())
         MembershipFactory(user=user, role=role, msp=msp)
+    with system_scope("isolation seed: IMAP mailboxes of other MSPs"):
+        for i, msp in enumerate((delta, world.msp_b)):
+            Mailbox.objects.create(
+                id=_pk("mailbox", i),
+                msp=msp,
+                name=f"FOREIGN {msp.name} mailbox",
+                host="imap.seed.example",
+                username=f"FOREIGN{i}@seed.example",
+            )
     _dispatch_rows(world)
     _delegation_rows(world)
 

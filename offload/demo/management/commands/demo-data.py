@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 
 from offload.demo.loader import DemoReport, load_demo_world
 from offload.demo.world import DEMO_PASSWORD
+from offload.tenancy.models import Brand
+from offload.tenancy.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -55,4 +57,13 @@ def logins_table(report: DemoReport, *, base_url: str) -> str:
     port = f":{base.port}" if base.port else ""
     for brand, host in report.portals:
         lines.append(f"  {brand}: {base.scheme}://{host}{port}/")
+    lines += ["", "Support addresses (mail in: `offload ingest-email --to ADDRESS < message.eml`):"]
+    lines += [f"  {brand}: {address}" for brand, address in support_addresses([b for b, _ in report.portals])]
     return "\n".join(lines) + "\n"
+
+
+def support_addresses(brands: list[str]) -> list[tuple[str, str]]:
+    """(brand, support address) of the demo brands: where their end users write in by mail."""
+    with system_scope("demo-data: print the demo brands' support addresses"):
+        rows = Brand.objects.filter(name__in=brands).order_by("name").values_list("name", "support_email")
+        return list(dict.fromkeys(rows))
