@@ -9,12 +9,13 @@ an item an agent claimed in the meantime. Every move is an event on the ticket's
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import BigIntegerField, Case, Count, Value, When
 from django.tasks import task
 from django.utils import timezone
 
@@ -213,75 +214,76 @@ def _escalate_to_msp(*, actor: User, delegation: Delegation, note: str) -> Deleg
 
 
 def _agent_slots(provider_id: int) -> tuple[list[assignment.AgentSlot], list[assignment.SkillRule]]:
-    """Active agents with their current load (three queries whatever the number of agents)."""
+    """Active agents with their current load, and the provider's skills (four flat queries)."""
     profiles = list(
         AgentProfile.objects.filter(
             provider_id=provider_id, is_active=True, user__is_active=True
-        ).prefetch_related("skills")
+        ).values_list("id", "user_id", "level", "capacity", "shift")
     )
-    user_ids = [p.user_id for p in profiles]
+    skill_pairs = AgentProfile.skills.through.objects.filter(
+        agentprofile__provider_id=provider_id
+    ).values_list("agentprofile_id", "skill_id")
+    skills_of: dict[int, set[int]] = {}
+    for profile_id, skill_id in skill_pairs:
+        skills_of.setdefault(profile_id, set()).add(skill_id)
     loads = dict(
-        Delegation.objects.filter(provider_id=provider_id, is_active=True, agent_id__in=user_ids)
+        Delegation.objects.filter(provider_id=provider_id, is_active=True, agent__isnull=False)
         .filter(state__in=sorted(WORKING_STATES))
         .order_by()
         .values_list("agent_id")
         .annotate(n=Count("id"))
     )
-    calendars: dict[str, Calendar] = {}
+    calendars: dict[str, Calendar | None] = {}
 
     def calendar_of(spec: dict[str, Any]) -> Calendar | None:
-        key = repr(sorted((spec or DEFAULT_SHIFT).items()))
+        key = json.dumps(spec or DEFAULT_SHIFT, sort_keys=True)
         if key not in calendars:
             try:
                 calendars[key] = Calendar.from_spec(spec or DEFAULT_SHIFT)
             except (KeyError, ValueError, TypeError):
-                return None
+                calendars[key] = None  # a broken shift never gets work
         return calendars[key]
 
     slots = [
         assignment.AgentSlot(
-            id=p.user_id,
-            level=p.level,
-            skill_ids=frozenset(s.pk for s in p.skills.all()),
-            capacity=p.capacity,
-            load=loads.get(p.user_id, 0),
-            calendar=calendar_of(p.shift),
+            id=user_id,
+            level=level,
+            skill_ids=frozenset(skills_of.get(profile_id, ())),
+            capacity=capacity,
+            load=loads.get(user_id, 0),
+            calendar=calendar_of(shift),
         )
-        for p in profiles
+        for profile_id, user_id, level, capacity, shift in profiles
     ]
     skills = [
-        assignment.SkillRule(
-            id=s.pk, prefixes=tuple(str(x).strip().lower() for x in s.category_paths if str(x).strip())
-        )
-        for s in Skill.objects.filter(provider_id=provider_id)
+        assignment.SkillRule(id=pk, prefixes=tuple(str(x).strip().lower() for x in paths if str(x).strip()))
+        for pk, paths in Skill.objects.filter(provider_id=provider_id).values_list("id", "category_paths")
     ]
     return slots, skills
 
 
 def _unclaimed(provider_id: int, limit: int) -> list[tuple[Delegation, assignment.WorkItem]]:
+    """The most urgent unclaimed working delegations, row-locked; rows being claimed right now are
+    skipped (SKIP LOCKED), so a run never waits on an agent's click and never takes their item."""
     rows = list(
-        Delegation.objects.filter(
-            provider_id=provider_id, is_active=True, agent__isnull=True, state__in=sorted(WORKING_STATES)
-        )
+        Delegation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(provider_id=provider_id, is_active=True, agent__isnull=True, state__in=sorted(WORKING_STATES))
         .select_related("ticket__category")
         .order_by("ola_resolve_due", "id")[:limit]
     )
     items = []
     for d in rows:
-        dues = [x for x in (d.ola_respond_due if d.responded_at is None else None, d.ola_resolve_due) if x]
+        respond = d.ola_respond_due if d.responded_at is None else None
+        dues = [x for x in (respond, d.ola_resolve_due) if x]
         category = d.ticket.category.path if d.ticket.category is not None else ""
-        items.append(
-            (
-                d,
-                assignment.WorkItem(
-                    id=d.pk,
-                    level=d.level,
-                    category_path=category,
-                    priority=d.priority,
-                    due=min(dues) if dues else None,
-                ),
-            )
+        item = assignment.WorkItem(
+            id=d.pk,
+            level=d.level,
+            category_path=category,
+            priority=d.priority,
+            due=min(dues) if dues else None,
         )
+        items.append((d, item))
     return items
 
 
@@ -290,27 +292,23 @@ def auto_assign(
 ) -> AssignmentRun:
     """Push unclaimed accepted delegations to the best agents on shift; records ASSIGNED per item.
 
-    Runs for a provider's lead ("assign next", `limit=1`) or for the system (periodic task).
+    Runs for a provider's lead ("assign next", `limit=1`) or for the system (periodic task). The
+    batch is read under SKIP LOCKED row locks and written with one UPDATE, so a run costs the same
+    handful of queries whether it places one item or five hundred.
     """
     now = now or timezone.now()
     slots, skills = _agent_slots(provider_id)
-    pairs = _unclaimed(provider_id, limit)
-    plan = assignment.plan_assignments([item for _, item in pairs], slots, skills, now=now)
-    by_id = {d.pk: d for d, _ in pairs}
-    done: list[tuple[int, int]] = []
-    entries = []
     with transaction.atomic():
+        pairs = _unclaimed(provider_id, limit)
+        plan = assignment.plan_assignments([item for _, item in pairs], slots, skills, now=now)
+        if plan:
+            holder = Case(*(When(pk=d, then=Value(a)) for d, a in plan), output_field=BigIntegerField())
+            Delegation.objects.filter(pk__in=[d for d, _ in plan]).update(agent_id=holder, claimed_at=now)
+        by_id = {d.pk: d for d, _ in pairs}
+        entries = []
         for delegation_id, agent_id in plan:
-            # Guarded: an agent who claimed it since we read it keeps it.
-            taken = Delegation.objects.filter(pk=delegation_id, agent__isnull=True, is_active=True).update(
-                agent_id=agent_id, claimed_at=now
-            )
-            if not taken:
-                continue
-            done.append((delegation_id, agent_id))
-            delegation = by_id[delegation_id]
             entry = build_event(
-                ticket=delegation.ticket,
+                ticket=by_id[delegation_id].ticket,
                 actor=actor,
                 event=ASSIGNED,
                 data={"delegation": delegation_id, "agent": agent_id, "by": "auto"},
@@ -319,7 +317,7 @@ def auto_assign(
             entry.visibility = Visibility.PROVIDER_INTERNAL
             entries.append(entry)
         events.record_events(entries)
-    return AssignmentRun(considered=len(pairs), assigned=done)
+    return AssignmentRun(considered=len(pairs), assigned=plan)
 
 
 def assign_next(*, actor: User) -> AssignmentRun:
