@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
+from offload.alerts.services.samples import load_sample_alerts
 from offload.core.businesstime import Calendar
 from offload.core.mail.html import html_to_text
 from offload.demo import world
@@ -71,6 +72,8 @@ class DemoReport:
     updated: Counter[str] = field(default_factory=Counter)
     logins: list[Login] = field(default_factory=list)
     portals: list[tuple[str, str]] = field(default_factory=list)
+    # (MSP name, webhook token) of each MSP's demo Alertmanager integration.
+    alert_tokens: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -236,6 +239,8 @@ class _Loader:
         self.person(spec.finance, spec.domain, Role.FINANCE, msp.name, msp=msp)
         self.client_people(msp, loaded)
         self.load_articles(msp, spec, clients)
+        _, alert_token = load_sample_alerts(msp=msp)
+        self.report.alert_tokens.append((msp.name, alert_token))
         self.load_sla(msp, spec, clients)
         self.progress(load_routing(msp=msp))
         self.progress(load_delegations(msp=msp, agreement=agreement, client=covered[0]))

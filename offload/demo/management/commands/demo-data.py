@@ -57,6 +57,10 @@ def logins_table(report: DemoReport, *, base_url: str) -> str:
     port = f":{base.port}" if base.port else ""
     for brand, host in report.portals:
         lines.append(f"  {brand}: {base.scheme}://{host}{port}/")
+    if report.alert_tokens:
+        hook = f"{base_url.rstrip('/')}/hooks/alerts/alertmanager/"
+        lines += ["", f"Alertmanager webhook: {hook} (send the token as a Bearer token):"]
+        lines += [f"  {msp}: {token}" for msp, token in report.alert_tokens]
     lines += ["", "Support addresses (mail in: `offload ingest-email --to ADDRESS < message.eml`):"]
     lines += [f"  {brand}: {address}" for brand, address in support_addresses([b for b, _ in report.portals])]
     return "\n".join(lines) + "\n"
