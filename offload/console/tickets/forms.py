@@ -70,7 +70,7 @@ class CallForm(TimeFields):
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
     ticket = forms.IntegerField(required=False, label="Add to ticket")
     subject = forms.CharField(max_length=300, required=False, label="Subject")
-    priority = forms.ChoiceField(choices=[("", "From impact and urgency"), *Priority.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", "Auto (matrix)"), *Priority.choices], required=False)
     kind = forms.ChoiceField(choices=[("note", "Internal note"), ("reply", "Public reply")], initial="note")
     body = forms.CharField(
         max_length=200_000, widget=forms.Textarea(attrs={"rows": 4}), label="What the caller said"

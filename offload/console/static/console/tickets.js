@@ -175,5 +175,7 @@
     if (t) initTicket(t);
     var c = document.querySelector("[data-call]");
     if (c) initCall(c);
+    // Keys work from here on (tests and impatient people wait for this).
+    document.body.setAttribute("data-keys-ready", "");
   });
 })();

@@ -26,7 +26,8 @@ SHOTS = Path("/tmp/shots-desk")
 def page(chromium):
     context = chromium.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
+    expect.set_options(timeout=15_000)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -54,6 +55,10 @@ def test_technician_works_the_queue_from_the_keyboard(page, live_server, world, 
             make_ticket(subject=subject, priority=priority, assignee=tech if held else None, status=status)
         )
     make_ticket(client="a2", subject="Backup failed on file server")
+    with system_scope("test set-up"):
+        caller = world.contacts["a1"][1]
+        caller.phone = "+49 30 1234-5678"
+        caller.save(update_fields=["phone"])
     secret = enrol_totp(tech)
     sign_in(page, live_server.url, tech.email, world.password)
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
@@ -62,6 +67,7 @@ def test_technician_works_the_queue_from_the_keyboard(page, live_server, world, 
 
     page.get_by_role("link", name="Tickets").click()
     expect(page.locator("tr[data-row]")).to_have_count(5)
+    expect(page.locator("body[data-keys-ready]")).to_have_count(1)
     page.keyboard.press("j")
     page.keyboard.press("j")
     expect(page.locator("tr.ofl-current")).to_have_count(1)
@@ -76,6 +82,7 @@ def test_technician_works_the_queue_from_the_keyboard(page, live_server, world, 
     expect(page).to_have_url(f"{live_server.url}{second}")
     reference = second.strip("/").split("/")[-1]
     expect(page.locator("h1")).to_contain_text(reference)
+    expect(page.locator("body[data-keys-ready]")).to_have_count(1)
     shot(page, "ticket-top")
 
     page.keyboard.press("r")
@@ -96,7 +103,25 @@ def test_technician_works_the_queue_from_the_keyboard(page, live_server, world, 
 
     page.keyboard.press("u")
     expect(page).to_have_url(re.compile(r"/tickets/$"))
+    expect(page.locator("body[data-keys-ready]")).to_have_count(1)
     page.keyboard.press("/")
     page.keyboard.type("vpn hour")
     expect(page.locator("tr[data-row]")).to_have_count(1)
     expect(page.locator("tr[data-row]")).to_contain_text(made[1].reference)
+
+    # A phone call, keyboard only: c, the number, Enter picks the one caller, subject, Ctrl+Enter.
+    page.keyboard.press("Escape")
+    page.keyboard.press("c")
+    expect(page.locator("body[data-keys-ready]")).to_have_count(1)
+    expect(page.get_by_label("Caller's number")).to_be_focused()
+    page.keyboard.type("030 1234 5678")
+    expect(page.locator("[data-caller]")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Subject of a new ticket")).to_be_focused()
+    page.keyboard.type("Scanner does not send mail")
+    page.get_by_label("What the caller said").fill("Since this morning, error 550.")
+    page.get_by_label("Minutes").fill("3")
+    shot(page, "call")
+    page.get_by_label("What the caller said").press("Control+Enter")
+    expect(page.locator("h1")).to_contain_text("Scanner does not send mail")
+    expect(page.locator(".alert-success")).to_contain_text("Call logged")
