@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from offload.alerts.choices import PayloadStatus
 from offload.alerts.models import AlertIntegration, RawAlertPayload
-from offload.alerts.normalize import AlertPayloadError, AlertStatus, NormalizedAlert, normalize
+from offload.alerts.normalize import (
+    AlertPayloadError,
+    AlertStatus,
+    NormalizedAlert,
+    NormalizedPayload,
+    normalize,
+)
 from offload.alerts.services.upsert import AlertRow, Upserted, upsert_alerts
 from offload.alerts.tasks import process_alerts
 from offload.tenancy.scoping import system_scope
@@ -142,18 +148,38 @@ def receive_alert_payload(
             _row(a, integration=integration, payload_id=payload.pk, now=now, group_key=normalized.group_key)
             for a in normalized.alerts
         ]
-        with transaction.atomic():
-            upserted = upsert_alerts(rows, now=now)
+        try:
+            upserted = _apply(integration, payload, normalized, rows, now=now)
+        except Exception as error:
+            # Kept for a person to look at; the sender gets a 500 and retries (the retry is a repeat).
             RawAlertPayload.objects.filter(pk=payload.pk).update(
-                status=PayloadStatus.PROCESSED,
-                alert_count=len(upserted),
-                truncated_alerts=normalized.truncated_alerts,
-                problems=list(normalized.problems)[:50],
+                status=PayloadStatus.QUARANTINED, error_code="processing_error", error=repr(error)[:10000]
             )
-            work = [u.id for u in upserted if u.needs_work]
-            if work:
-                # The task row commits with the alerts or not at all (database task backend).
-                process_alerts.enqueue(integration.msp_id, work)
+            raise
     return IntakeResult(
         202, {"accepted": len(upserted), "payload": payload.pk}, payload_id=payload.pk, alerts=upserted
     )
+
+
+def _apply(
+    integration: AlertIntegration,
+    payload: RawAlertPayload,
+    normalized: NormalizedPayload,
+    rows: list[AlertRow],
+    *,
+    now: datetime,
+) -> list[Upserted]:
+    """Upsert the alerts, record the payload's outcome and enqueue ticket work, in one transaction."""
+    with transaction.atomic():
+        upserted = upsert_alerts(rows, now=now)
+        RawAlertPayload.objects.filter(pk=payload.pk).update(
+            status=PayloadStatus.PROCESSED,
+            alert_count=len(upserted),
+            truncated_alerts=normalized.truncated_alerts,
+            problems=list(normalized.problems)[:50],
+        )
+        work = [u.id for u in upserted if u.needs_work]
+        if work:
+            # The task row commits with the alerts or not at all (database task backend).
+            process_alerts.enqueue(integration.msp_id, work)
+    return upserted
