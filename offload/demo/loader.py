@@ -28,6 +28,7 @@ from offload.core.businesstime import Calendar
 from offload.core.mail.html import html_to_text
 from offload.demo import world
 from offload.demo.delegation import load_delegations
+from offload.demo.dispatch import load_agent_profiles, load_instructions
 from offload.demo.logos import logo_png
 from offload.demo.routing import load_routing
 from offload.demo.world import ClientSpec, MSPSpec, Person
@@ -175,6 +176,7 @@ class _Loader:
         self.person(spec.noc_lead, spec.domain, Role.NOC_LEAD, provider.name, provider=provider)
         for agent in spec.noc_agents:
             self.person(agent, spec.domain, Role.NOC_AGENT, provider.name, provider=provider)
+        self.progress(load_agent_profiles(provider=provider))
         for msp_spec in world.MSPS:
             self.load_msp(msp_spec, provider)
 
@@ -244,6 +246,7 @@ class _Loader:
         self.load_sla(msp, spec, clients)
         self.progress(load_routing(msp=msp))
         self.progress(load_delegations(msp=msp, agreement=agreement, client=covered[0]))
+        self.progress(load_instructions(msp=msp, clients=covered))
         contacts = sum(len(people) for _, people in loaded)
         self.progress(f"{spec.name}: {len(clients)} clients, {contacts} contacts, brand {brand.name}")
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from offload.noc.models import AgentProfile, Delegation, Skill, StandingInstruction
+from offload.noc.models import AgentProfile, Delegation, InstructionVersion, Skill, StandingInstruction
 from offload.tenancy.scoping import system_scope
 
 from .conftest import make_delegation, make_profile
@@ -121,3 +122,28 @@ def test_a_lead_assigns_next_to_the_agent_on_shift(world, as_role, delegation):
     as_role("noc_lead").post("/noc/assign-next/")
     with system_scope("test assertions"):
         assert Delegation.objects.get(pk=delegation.pk).agent == world.user("noc_agent")
+
+
+def test_ticket_page_shows_instructions_first_and_acknowledges(world, as_role, delegation):
+    """The ticket page opens with the instructions panel; acknowledging marks it for this version."""
+    with system_scope("test setup"):
+        instruction = StandingInstruction.objects.create(
+            msp=world.msp_a, level="client", client=world.clients["a1"], title="Change freeze", is_vip=True
+        )
+        InstructionVersion.objects.create(
+            msp=world.msp_a,
+            instruction=instruction,
+            number=1,
+            title="Change freeze",
+            created_at=timezone.now(),
+        )
+    http = as_role("technician")
+    page = http.get(f"/tickets/{delegation.ticket.reference}/").content.decode()
+    assert 'data-panel="instructions"' in page
+    assert page.index('data-panel="instructions"') < page.index("Change freeze")
+    assert "Not acknowledged" in page
+    panel = http.post(
+        f"/tickets/{delegation.ticket_id}/instructions/{instruction.pk}/acknowledge/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "All acknowledged" in panel
+    assert "Acknowledged by" in panel
