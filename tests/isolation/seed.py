@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from itertools import count
 
+from django.utils import timezone
+
 from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
@@ -17,8 +19,14 @@ from offload.noc.models import (
     AgentProfile,
     InstructionAcknowledgement,
     InstructionVersion,
+    RoutingRule,
+    ScopeMatrix,
+    ScopeMatrixVersion,
+    ScopeRule,
     Skill,
     StandingInstruction,
+    TicketRouting,
+    TriageSuggestion,
 )
 from offload.servicedesk.choices import EntryKind, Visibility
 from offload.servicedesk.models import (
@@ -29,6 +37,7 @@ from offload.servicedesk.models import (
     InboundStatus,
     Mailbox,
     SlaPolicy,
+    Team,
     Ticket,
     WebhookDelivery,
     WebhookEndpoint,
@@ -63,6 +72,13 @@ PK = {
     "instruction_ack": 1330001,
     "agent_profile": 1340001,
     "skill": 1350001,
+    "scope_matrix": 1410001,
+    "scope_version": 1420001,
+    "scope_rule": 1430001,
+    "routing_rule": 1440001,
+    "ticket_routing": 1450001,
+    "triage_suggestion": 1460001,
+    "routing_team": 1470001,
     "delegation": 1610001,
     "terms": 1620001,
     "mailbox": 1510001,
@@ -248,6 +264,7 @@ def seed_foreign_rows(world: World) -> None:
                 username=f"FOREIGN{i}@seed.example",
             )
     _dispatch_rows(world)
+    _routing_rows(world)
     _delegation_rows(world)
 
 
@@ -328,6 +345,58 @@ def _dispatch_rows(world: World) -> None:
         id=_pk("agent_profile", 0), provider=world.other_provider, user=agent
     )
     profile.skills.set([skill])
+
+
+def _routing_rows(world: World) -> None:
+    """At Delta and Bravo: a scope matrix version with a rule, a routing rule and its team; at every
+    seeded client: a client override (Delta, Alpha Two), and the seeded ticket's triage suggestion
+    and routing record."""
+    seeded = [
+        (0, "FOREIGN Delta One", _pk("client", 0)),
+        (1, "FOREIGN Bravo Three", _pk("client", 1)),
+        (2, "Alpha Two", world.clients["a2"].id),
+        (3, "Alpha One", world.clients["a1"].id),
+    ]
+    with system_scope("scope matrices, routing rules and triage rows for the isolation test"):
+        now = timezone.now()
+        for n, label, client_id in seeded:
+            client = Client.objects.get(id=client_id)
+            msp_id = client.msp_id
+            category_id = _pk("category", n)
+            # The MSP-wide rows only for the MSPs foreign to someone in the world (Delta and Bravo);
+            # client overrides at Delta and Alpha Two (foreign to the limited technician).
+            for m, override in ((2 * n, False), (2 * n + 1, True)):
+                if (override and n not in (0, 2)) or (not override and n not in (0, 1)):
+                    continue
+                matrix = ScopeMatrix.objects.create(
+                    id=_pk("scope_matrix", m), msp_id=msp_id, client=client if override else None
+                )
+                version = ScopeMatrixVersion.objects.create(
+                    id=_pk("scope_version", m), msp_id=msp_id, matrix=matrix, number=1, created_at=now,
+                    note=f"{label} scope note", default_decision="" if override else "escalate",
+                )  # fmt: skip
+                ScopeRule.objects.create(
+                    id=_pk("scope_rule", m), msp_id=msp_id, version=version, category_id=category_id,
+                    decision="in_scope",
+                )  # fmt: skip
+                matrix.current_version = version
+                matrix.save(update_fields=["current_version"])
+            if n in (0, 1):
+                team = Team.objects.create(id=_pk("routing_team", n), msp_id=msp_id, name=f"{label} team")
+                RoutingRule.objects.create(
+                    id=_pk("routing_rule", n), msp_id=msp_id, client=client, name=f"{label} routing rule",
+                    keywords=["toner"], team=team,
+                )  # fmt: skip
+            ticket_id = _pk("ticket", n)
+            TriageSuggestion.objects.create(
+                id=_pk("triage_suggestion", n), msp_id=msp_id, ticket_id=ticket_id, category_id=category_id,
+                category_confidence=0.5, priority="p3", priority_confidence=0.5, noc_eligible=True,
+                explanation={"category": [f"{label} word"]}, created_at=now,
+            )  # fmt: skip
+            TicketRouting.objects.create(
+                id=_pk("ticket_routing", n), msp_id=msp_id, ticket_id=ticket_id, decision="needs_approval",
+                state="awaiting_approval", decided_at=now,
+            )  # fmt: skip
 
 
 _flood_numbers = count(1)
