@@ -185,43 +185,43 @@ def sla_by_holder(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The SLA-by-holder report is for the MSP's technicians and managers.")
     days = PERIODS.get(request.GET.get("days", "30"), 30)
     report = msp_holder_report(since=timezone.now() - dt.timedelta(days=days))
-    holders = report["holders"]
-    clients = report["clients"]
+    holders = report.holders
+    clients = report.clients
     chart = {
-        "labels": [name for name, _ in clients][:30],  # type: ignore[union-attr]
+        "labels": [name for name, _ in clients][:30],
         "datasets": [
             {
                 "label": label,
-                "data": [round(row[value] / 60, 1) for _, row in clients][:30],  # type: ignore[union-attr]
+                "data": [round(row[value] / 60, 1) for _, row in clients][:30],
                 "backgroundColor": HOLDER_COLORS[value],
             }
-            for value, label in holders  # type: ignore[union-attr]
+            for value, label in holders
         ],
     }
-    totals = report["totals"]
-    total = sum(totals.values()) or 1  # type: ignore[union-attr]
+    totals = report.totals
+    total = sum(totals.values()) or 1
     return render(
         request,
         "console/myteam/sla_by_holder.html",
         {
             "days": days,
             "periods": list(PERIODS),
-            "tickets": report["tickets"],
+            "tickets": report.tickets,
             "summary": [
                 {
                     "holder": value,
                     "label": label,
-                    "time": minutes_label(totals[value]),  # type: ignore[index]
-                    "percent": round(100 * totals[value] / total),  # type: ignore[index]
-                    "breaches": report["breaches"][value],  # type: ignore[index]
+                    "time": minutes_label(totals[value]),
+                    "percent": round(100 * totals[value] / total),
+                    "breaches": report.breaches[value],
                 }
-                for value, label in holders  # type: ignore[union-attr]
+                for value, label in holders
             ],
             "clients": [
-                {"name": name, "cells": [minutes_label(row[value]) or "0m" for value, _ in holders]}  # type: ignore[union-attr]
-                for name, row in clients  # type: ignore[union-attr]
+                {"name": name, "cells": [minutes_label(row[value]) or "0m" for value, _ in holders]}
+                for name, row in clients
             ],
-            "holder_labels": [label for _, label in holders],  # type: ignore[union-attr]
+            "holder_labels": [label for _, label in holders],
             "chart_json": json.dumps(chart),
         },
     )

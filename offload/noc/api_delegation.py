@@ -13,6 +13,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from offload.accounts.models import User
 from offload.core.api.errors import with_errors
 from offload.core.api.pagination import CursorPage, paginate
 from offload.core.api.types import Cursor, Id, Limit, text
@@ -29,6 +30,12 @@ from offload.servicedesk.services.guards import require
 from offload.tenancy.services.base import InvalidInput
 
 router = Router(tags=["delegation"])
+
+
+def actor_of(request: HttpRequest) -> User:
+    """The authenticated user (the API base sets `request.auth`)."""
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
 
 Note = text(4000, multiline=True)
 
@@ -162,7 +169,7 @@ class EntrySharedOut(Schema):
 def list_delegations(request: HttpRequest, filters: Query[DelegationFilters]) -> dict[str, Any]:
     """Delegations the actor sees, newest offer first; `mine`: offered by me or held by me."""
     queryset = delegation_list(
-        user=request.auth,  # type: ignore[attr-defined]
+        user=actor_of(request),  # type: ignore[attr-defined]
         state=filters.state,
         mine=filters.mine,
         active=filters.active,
@@ -172,7 +179,7 @@ def list_delegations(request: HttpRequest, filters: Query[DelegationFilters]) ->
 
 @router.get("/delegations/{delegation_id}", response=with_errors({200: DelegationOut}))
 def get_delegation(request: HttpRequest, delegation_id: Id) -> Delegation:
-    return access_delegation(request.auth, delegation_id)
+    return access_delegation(actor_of(request), delegation_id)
 
 
 @router.post("/delegations", response=with_errors({201: DelegationOut}))
@@ -181,56 +188,56 @@ def offer(request: HttpRequest, payload: OfferIn) -> Status:
     ticket = Ticket.objects.filter(pk=payload.ticket_id).first()
     if ticket is None:
         raise InvalidInput("No such ticket.", field="ticket_id")
-    delegation = svc.offer_delegation(actor=request.auth, ticket=ticket, note=payload.note)  # type: ignore[arg-type]
-    return Status(201, access_delegation(request.auth, delegation.pk))
+    delegation = svc.offer_delegation(actor=actor_of(request), ticket=ticket, note=payload.note)
+    return Status(201, access_delegation(actor_of(request), delegation.pk))
 
 
 @router.post("/delegations/{delegation_id}/transitions", response=with_errors({200: DelegationOut}))
 def transition(request: HttpRequest, delegation_id: Id, payload: TransitionIn) -> Delegation:
     """Move a delegation: accept, decline, complete, return (with a reason), approve, reject, cancel."""
-    actor = request.auth
+    actor = actor_of(request)
     delegation = access_delegation(actor, delegation_id)
     name = payload.transition
     if name == "accept":
-        svc.accept_delegation(actor=actor, delegation=delegation)  # type: ignore[arg-type]
+        svc.accept_delegation(actor=actor, delegation=delegation)
     elif name == "decline":
-        svc.decline_delegation(actor=actor, delegation=delegation, note=payload.note)  # type: ignore[arg-type]
+        svc.decline_delegation(actor=actor, delegation=delegation, note=payload.note)
     elif name == "complete":
-        svc.complete_delegation(actor=actor, delegation=delegation, note=payload.note)  # type: ignore[arg-type]
+        svc.complete_delegation(actor=actor, delegation=delegation, note=payload.note)
     elif name == "return":
         svc.return_delegation(
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
             delegation=delegation,
             reason=payload.reason or "",
             note=payload.note,
         )
     elif name == "approve":
-        svc.approve_delegation(actor=actor, delegation=delegation)  # type: ignore[arg-type]
+        svc.approve_delegation(actor=actor, delegation=delegation)
     elif name == "reject":
-        svc.reject_delegation(actor=actor, delegation=delegation, note=payload.note)  # type: ignore[arg-type]
+        svc.reject_delegation(actor=actor, delegation=delegation, note=payload.note)
     else:
-        svc.cancel_delegation(actor=actor, delegation=delegation, note=payload.note)  # type: ignore[arg-type]
+        svc.cancel_delegation(actor=actor, delegation=delegation, note=payload.note)
     return access_delegation(actor, delegation_id)
 
 
 @router.get("/agreements/{agreement_id}/terms", response=with_errors({200: TermsOut}), tags=["agreements"])
 def get_terms(request: HttpRequest, agreement_id: Id) -> Any:
     """An agreement's terms (the defaults until a provider admin sets them)."""
-    agreement = access_agreement(request.auth, agreement_id)
-    require(request.auth, "noc.view_terms", agreement)  # type: ignore[arg-type]
+    agreement = access_agreement(actor_of(request), agreement_id)
+    require(actor_of(request), "noc.view_terms", agreement)
     return terms_svc.terms_for(agreement)
 
 
 @router.patch("/agreements/{agreement_id}/terms", response=with_errors({200: TermsOut}), tags=["agreements"])
 def update_terms(request: HttpRequest, agreement_id: Id, payload: TermsPatch) -> Any:
     """Change an agreement's terms (provider admins)."""
-    agreement = access_agreement(request.auth, agreement_id)
+    agreement = access_agreement(actor_of(request), agreement_id)
     changes = payload.model_dump(exclude_unset=True)
-    return terms_svc.update_terms(actor=request.auth, agreement=agreement, changes=changes)  # type: ignore[arg-type]
+    return terms_svc.update_terms(actor=actor_of(request), agreement=agreement, changes=changes)
 
 
 @router.post("/entries/{entry_id}/share", response=with_errors({200: EntrySharedOut}), tags=["tickets"])
 def share(request: HttpRequest, entry_id: Id) -> Any:
     """Share a provider-internal note with the MSP's staff (provider staff)."""
-    entry = access_entry(request.auth, entry_id)
-    return share_note(actor=request.auth, entry=entry)  # type: ignore[arg-type]
+    entry = access_entry(actor_of(request), entry_id)
+    return share_note(actor=actor_of(request), entry=entry)

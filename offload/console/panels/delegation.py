@@ -27,7 +27,7 @@ CLOCK_STYLE = {
     "breached": "text-bg-danger",
     "not_started": "text-bg-light border",
 }
-STATE_STYLE = {
+STATE_STYLE: dict[str, str] = {
     S.OFFERED: "text-bg-info",
     S.ACCEPTED: "text-bg-primary",
     S.REJECTED: "text-bg-warning",

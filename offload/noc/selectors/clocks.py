@@ -160,9 +160,18 @@ def holder_split(ticket: Ticket, *, now: dt.datetime | None = None) -> HolderSpl
     return split
 
 
+@dataclass(frozen=True)
+class HolderReport:
+    tickets: int
+    totals: dict[str, int]
+    breaches: dict[str, int]
+    clients: list[tuple[str, dict[str, int]]]
+    holders: list[tuple[str, str]]
+
+
 def msp_holder_report(
     *, since: dt.datetime, now: dt.datetime | None = None, limit: int = 2000
-) -> dict[str, object]:
+) -> HolderReport:
     """The SLA-by-holder report of the scope's tickets created since `since`: minutes per holder,
     breaches per holder, and per client rows (calendar minutes; three queries whatever the size)."""
     now = now or timezone.now()
@@ -181,7 +190,8 @@ def msp_holder_report(
     for ticket_id, deadline in TicketClock.objects.filter(
         ticket_id__in=ids, state="breached", deadline__isnull=False
     ).values_list("ticket_id", "deadline"):
-        breaches.setdefault(ticket_id, []).append(deadline)
+        if deadline is not None:
+            breaches.setdefault(ticket_id, []).append(deadline)
     totals = dict.fromkeys(Holder.values, 0)
     breach_totals = dict.fromkeys(Holder.values, 0)
     per_client: dict[str, dict[str, int]] = {}
@@ -201,10 +211,10 @@ def msp_holder_report(
             who = split.holder_at(deadline)
             if who is not None:
                 breach_totals[who] += 1
-    return {
-        "tickets": len(tickets),
-        "totals": totals,
-        "breaches": breach_totals,
-        "clients": sorted(per_client.items()),
-        "holders": [(h.value, h.label) for h in Holder],
-    }
+    return HolderReport(
+        tickets=len(tickets),
+        totals=totals,
+        breaches=breach_totals,
+        clients=sorted(per_client.items()),
+        holders=[(h.value, str(h.label)) for h in Holder],
+    )

@@ -122,7 +122,7 @@ def my_team(user: User, *, now: dt.datetime | None = None, recent_days: int = 30
     rows = list(
         delegation_queryset().filter(offered_by=user, is_active=True).order_by("-offered_at", "-id")[:limit]
     )
-    ended = list(
+    ended: list[Delegation] = list(
         delegation_queryset()
         .filter(offered_by=user, is_active=False, offered_at__gte=now - dt.timedelta(days=recent_days))
         .annotate(reoffered=Exists(newer_active))
