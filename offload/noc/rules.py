@@ -43,28 +43,3 @@ rules.add_perm("noc.review_delegation", is_delegator)
 rules.add_perm("noc.work_delegation", is_noc_worker)
 rules.add_perm("noc.edit_terms", is_terms_editor)
 rules.add_perm("noc.view_terms", is_terms_reader | is_terms_editor)
-
-# Scope matrix, routing rules and triage (the MSP decides what the NOC may take; the NOC reads it).
-ROUTING_EDITOR_ROLES = frozenset({Role.MSP_OWNER, Role.SERVICE_MANAGER})
-ROUTING_READER_ROLES = ROUTING_EDITOR_ROLES | {Role.TECHNICIAN, Role.NOC_LEAD, Role.NOC_AGENT}
-TRIAGER_ROLES = frozenset({Role.MSP_OWNER, Role.SERVICE_MANAGER, Role.TECHNICIAN})
-
-
-@rules.predicate
-def is_routing_editor(user, obj=None) -> bool:
-    return acting_role(user) in ROUTING_EDITOR_ROLES
-
-
-@rules.predicate
-def is_routing_reader(user, obj=None) -> bool:
-    return acting_role(user) in ROUTING_READER_ROLES
-
-
-@rules.predicate
-def is_triager(user, obj=None) -> bool:
-    return acting_role(user) in TRIAGER_ROLES
-
-
-rules.add_perm("noc.view_routing", is_routing_reader)
-rules.add_perm("noc.manage_routing", is_routing_editor)
-rules.add_perm("noc.triage_ticket", is_triager)

@@ -25,16 +25,11 @@ def test_offer_transitions_and_list_over_the_api(ticket, world):
     assert again.json()["error"]["code"] == "already_delegated"
     refused = tech.post(f"/delegations/{d}/transitions", {"transition": "accept"})
     assert refused.status_code == 403
-    assert (
-        noc.post(f"/delegations/{d}/transitions", {"transition": "accept"}).json()["state"]
-        == "accepted"
-    )
+    assert noc.post(f"/delegations/{d}/transitions", {"transition": "accept"}).json()["state"] == "accepted"
     bad = noc.post(f"/delegations/{d}/transitions", {"transition": "return", "note": "x"})
     assert bad.json()["error"]["code"] == "invalid_reason"
     noc.post(f"/delegations/{d}/transitions", {"transition": "complete", "note": "done"})
-    assert (
-        tech.get("/delegations", {"state": "completed", "mine": "true"}).json()["items"][0]["id"] == d
-    )
+    assert tech.get("/delegations", {"state": "completed", "mine": "true"}).json()["items"][0]["id"] == d
     assert noc.get("/delegations", {"mine": "true"}).json()["items"] == []
     approved = tech.post(f"/delegations/{d}/transitions", {"transition": "approve"})
     assert approved.json()["state"] == "approved"
