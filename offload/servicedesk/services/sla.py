@@ -341,28 +341,23 @@ def build_timeline(
     pausing = set(policy.pausing_statuses or [])
     rows = sorted(entries, key=lambda e: (e.created_at, e.pk or 0))
     customers = _customer_user_ids(ticket, rows)
-    created_priority = ticket.priority
-    for row in rows:
-        if row.kind == EntryKind.EVENT and row.event == events.CREATED:
-            created_priority = row.data.get("priority") or ticket.priority
-            break
-    else:
-        # Older rows without a creation event: the ticket's own timestamps stand in.
-        rows.insert(
-            0, TicketEntry(kind=EntryKind.EVENT, event=events.CREATED, created_at=ticket.created_at, data={})
-        )
-    # The priority at creation is the first "from" of a priority change, if the event lacks it.
-    for row in rows:
-        change = (
-            (row.data or {}).get("changes", {}).get("priority")
-            if row.event == events.FIELDS_CHANGED
-            else None
-        )
-        if change:
-            created_priority = created_priority or change[0]
-            break
+    # The priority at creation: the creation event says; else the first priority change's "from";
+    # else (nothing ever changed) the ticket's priority now.
+    created_priority: str | None = next(
+        (r.data.get("priority") for r in rows if r.kind == EntryKind.EVENT and r.event == events.CREATED),
+        None,
+    )
+    if not created_priority:
+        changes = [
+            r.data["changes"]["priority"]
+            for r in rows
+            if r.event == events.FIELDS_CHANGED and "priority" in (r.data or {}).get("changes", {})
+        ]
+        created_priority = changes[0][0] if changes else ticket.priority
     start_policy = policy.engine_policy(created_priority)
-    timeline: list[Event] = []
+    # The ticket starts the timeline, never later than anything that happened to it (imported rows).
+    opened = min([ticket.created_at, *(r.created_at for r in rows)])
+    timeline: list[Event] = [Created(at=opened, pausing=False)]
     current_priority, current_site = created_priority, None
     for row in rows:
         at = row.created_at
@@ -376,11 +371,7 @@ def build_timeline(
             continue
         data = row.data or {}
         if row.event == events.CREATED:
-            if not timeline:
-                timeline.append(Created(at=at, pausing=False))
             continue
-        if not timeline:
-            timeline.append(Created(at=ticket.created_at, pausing=False))
         if row.event in {events.STATUS_CHANGED, events.ASSIGNED, events.MERGED_INTO}:
             before = _status(data.get("from"))
             after = TicketStatus.CLOSED if row.event == events.MERGED_INTO else _status(data.get("to"))
@@ -407,8 +398,6 @@ def build_timeline(
                     )
                 )
             current_priority, current_site = new_priority, new_site
-    if not timeline:
-        timeline.append(Created(at=ticket.created_at, pausing=False))
     # The engine wants chronological order; rows written in one transaction share an instant.
     timeline.sort(key=lambda e: e.at)
     return start_policy, timeline

@@ -321,3 +321,29 @@ def test_sla_events_do_not_trigger_another_evaluation(desk, django_capture_on_co
     # the breach event itself.
     assert [r.run_after for r in recomputes] == [local(BERLIN, 2024, 3, 4, 11, 30)]
     assert get_date_max() not in [r.run_after for r in recomputes]
+
+
+def test_an_imported_ticket_without_a_creation_event_is_measured_from_its_creation(desk):
+    """Rows written without events (imports, factories) still evaluate: the priority at creation is
+    the first change's old value, the start is the ticket's creation."""
+    from offload.servicedesk.choices import EntryKind
+    from offload.servicedesk.tests import factories as sf
+
+    world, _calendar, _policy = desk
+    created = local(BERLIN, 2024, 3, 4, 10, 0)
+    with system_scope("import", msp_id=world.msp_a.pk):
+        ticket = sf.TicketFactory(client=world.clients["a1"], priority="p1", created_at=created)
+        sf.TicketEntryFactory(
+            ticket=ticket,
+            kind=EntryKind.EVENT,
+            visibility="msp_internal",
+            event="ticket.fields_changed",
+            data={"changes": {"priority": ["p3", "p1"]}},
+            created_at=local(BERLIN, 2024, 3, 4, 11, 0),
+        )
+    evaluate(world, ticket, local(BERLIN, 2024, 3, 4, 11, 5))
+    first_response = clocks(world, ticket)["first_response"]
+    assert first_response.started_at == created
+    # P3 (120 min) for an hour, then P1 (15 min): the P1 deadline had already passed at 10:15.
+    assert first_response.target_minutes == 15
+    assert first_response.state == "breached"
