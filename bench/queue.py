@@ -267,10 +267,10 @@ def main() -> int:
             (f"client={clients[0]}, any status", {"client": clients[0], "status": "all"}, False),
             (f"q={word} (subject)", {"q": word, "status": "all"}, True),
         ]
-        for case, params, search in console_cases:
+        for case, params, is_search in console_cases:
             rows += measure(
                 "console", "tech (full)", case, console_fetch(page_client, params),
-                reps=args.reps, deep=args.deep, search=search,
+                reps=args.reps, deep=args.deep, search=is_search,
             )  # fmt: skip
             print(f"  done: console {case}", flush=True)
 
