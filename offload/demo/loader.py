@@ -28,6 +28,7 @@ from offload.core.businesstime import Calendar
 from offload.core.mail.html import html_to_text
 from offload.demo import world
 from offload.demo.delegation import load_delegations
+from offload.demo.desk import load_desk
 from offload.demo.dispatch import load_agent_profiles, load_instructions
 from offload.demo.logos import logo_png
 from offload.demo.routing import load_routing
@@ -245,6 +246,9 @@ class _Loader:
         self.report.alert_tokens.append((msp.name, alert_token))
         self.load_sla(msp, spec, clients)
         self.progress(load_routing(msp=msp))
+        # Categories, runbooks, maintenance and a few weeks of tickets, through the services (after
+        # the SLA policies and the scope matrix, so the tickets get clocks and routing).
+        load_desk(provider=provider, msp=msp, clients=clients)
         self.progress(load_delegations(msp=msp, agreement=agreement, client=covered[0]))
         self.progress(load_instructions(msp=msp, clients=covered))
         contacts = sum(len(people) for _, people in loaded)
