@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
+from offload.core.businesstime import Calendar
 from offload.core.errors import DomainError, NotFound, PermissionDenied
 from offload.noc.choices import DelegationState
 from offload.noc.models import Delegation
@@ -15,7 +18,7 @@ from offload.noc.services import dispatch
 from offload.servicedesk.models import TicketEntry
 from offload.tenancy.scoping import system_scope
 
-from .conftest import make_delegation
+from .conftest import make_delegation, make_profile
 
 
 def timeline(delegation: Delegation) -> list[tuple[str, dict]]:
@@ -221,3 +224,17 @@ def test_claim_race_at_the_same_instant(world, acting_as):
     assert sum(isinstance(r, dispatch.AlreadyClaimed) for r in results) == 1
     assert reload(delegation).agent == world.user(winners[0])
     assert [e for e, _ in timeline(delegation)] == [dispatch.CLAIMED]
+
+
+@pytest.mark.django_db
+def test_the_periodic_job_pushes_unclaimed_work_to_agents_on_shift(world, delegation):
+    """The scheduler's job gives unclaimed accepted work to an agent on shift, never to one off shift."""
+    later = timezone.now() + dt.timedelta(hours=12)  # a one-hour shift that is closed right now
+    closed = Calendar.workdays(
+        "UTC", (later.strftime("%H:00"), f"{(later.hour + 1) % 24:02d}:00"), days=range(7)
+    )
+    make_profile(world, "noc_lead", shift=closed.to_spec())
+    make_profile(world, "noc_agent")
+    assert dispatch.auto_assign_all.call() == 1
+    assert reload(delegation).agent == world.user("noc_agent")
+    assert timeline(delegation)[-1][1]["by"] == "auto"
