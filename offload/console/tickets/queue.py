@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 
 from offload.accounts.models import User
 from offload.core.api.types import MAX_ID
@@ -174,11 +175,24 @@ def short_span(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
+def short_when(moment: datetime.datetime, *, now: datetime.datetime) -> str:
+    """When, as a mail client shows it: 14:05 today, "Nov 24" this year, else 2024-11-24.
+
+    Absolute rather than "5s ago": the same page asked twice shows the same text.
+    """
+    local, today = timezone.localtime(moment), timezone.localtime(now)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    if local.year == today.year:
+        return local.strftime("%b ") + str(local.day)
+    return local.strftime("%Y-%m-%d")
+
+
 def annotate_times(tickets: list[Ticket], *, now: datetime.datetime) -> None:
-    """Give each row its "updated … ago" and SLA "due in …" (negative: overdue) as short text."""
+    """Give each row its short "updated" time and SLA "due in …" (negative: overdue)."""
     due = sla_due(tickets)
     for ticket in tickets:
-        ticket.updated_ago = short_span((now - ticket.updated_at).total_seconds())  # type: ignore[attr-defined]
+        ticket.updated_ago = short_when(ticket.updated_at, now=now)  # type: ignore[attr-defined]
         deadline = due.get(ticket.pk)
         ticket.sla_due = deadline  # type: ignore[attr-defined]
         if deadline is not None:

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from offload.servicedesk.choices import EntryKind, TicketStatus, Visibility
 from offload.servicedesk.models import Attachment, Ticket, TicketEntry, TimeEntry
 from offload.servicedesk.services import entries
+from offload.servicedesk.tests.factories import CannedReplyFactory
 from offload.tenancy.scoping import system_scope
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +137,6 @@ def test_named_transitions_and_assignment(as_role, make_ticket, world):
 
 def test_canned_replies_are_filled_in_for_the_ticket(as_role, make_ticket, world):
     """The composer offers the MSP's canned replies with the requester's name filled in."""
-    from offload.servicedesk.tests.factories import CannedReplyFactory
-
     ticket = make_ticket()
     with system_scope("test set-up"):
         CannedReplyFactory(msp=world.msp_a, title="Greeting", body="Hello {{contact.first_name}},")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime
 
+import pytest
+from django.utils import timezone
+
+from offload.console.tickets.queue import short_when
 from offload.servicedesk.choices import TicketStatus
 from offload.servicedesk.models import SavedView, Ticket
 from offload.tenancy.scoping import system_scope
@@ -133,3 +137,11 @@ def test_technician_cannot_bulk_update(as_role, make_ticket):
 def test_client_users_have_no_queue(as_role):
     """The staff queue refuses client people (they have the portal)."""
     assert as_role("client_user").get(URL).status_code == 403
+
+
+def test_updated_times_read_like_a_mail_client():
+    """Today's changes show the time, this year's the day, older ones the date."""
+    now = timezone.make_aware(datetime.datetime(2026, 11, 25, 15, 0))
+    assert short_when(now - datetime.timedelta(hours=1), now=now) == "14:00"
+    assert short_when(now - datetime.timedelta(days=1), now=now) == "Nov 24"
+    assert short_when(now - datetime.timedelta(days=400), now=now) == "2025-10-21"
