@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 # Modules whose import connects receivers of servicedesk's committed ticket events.
 SUBSCRIBERS = [
+    "offload.noc.services.delegation",
     "offload.noc.services.runbooks",
     "offload.noc.services.triage",
 ]

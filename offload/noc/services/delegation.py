@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
-from offload.accounts.models import User
+from offload.accounts.choices import PROVIDER_ROLES
+from offload.accounts.models import Membership, User
 from offload.core.businesstime import add_business_time
 from offload.core.errors import DomainError
 from offload.noc.access import access_delegation
@@ -22,10 +24,11 @@ from offload.noc.choices import ACTIVE_STATES, WORKING_STATES, DelegationState, 
 from offload.noc.models import AgreementTerms, Delegation
 from offload.noc.services.agreements import covering_agreement, terms_for
 from offload.servicedesk import events
-from offload.servicedesk.choices import Transition
-from offload.servicedesk.models import Ticket
+from offload.servicedesk.choices import EntryKind, Transition
+from offload.servicedesk.models import Ticket, TicketEntry
 from offload.servicedesk.services.guards import require
 from offload.servicedesk.services.tickets import transition_ticket
+from offload.tenancy.scoping import system_scope
 
 S = DelegationState
 
@@ -273,3 +276,30 @@ def cancel_delegation(*, actor: User | None, delegation: Delegation, note: str =
         delegation.save(update_fields=["state", "note", *_end(delegation, now)])
         _record(delegation, actor, CANCELLED, now, note=note)
     return delegation
+
+
+@receiver(events.ticket_event_committed, dispatch_uid="noc.delegation.responded")
+def _on_ticket_event(sender: Any, *, entry_ids: list[int], **kwargs: Any) -> None:
+    """The NOC's first reply or note on a delegated ticket stops the delegation's respond clock."""
+    if not {EntryKind.NOTE, EntryKind.REPLY}.intersection(kwargs.get("events", ())):
+        return
+    with system_scope("delegation: did the NOC respond on these tickets"):
+        written = list(
+            TicketEntry.objects.filter(
+                pk__in=entry_ids, kind__in=[EntryKind.NOTE, EntryKind.REPLY], author_user__isnull=False
+            ).values_list("ticket_id", "author_user_id", "created_at")
+        )
+        if not written:
+            return
+        noc_people = set(
+            Membership.objects.filter(
+                user_id__in={user for _, user, _ in written},
+                role__in=list(PROVIDER_ROLES),
+                is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+        for ticket_id, user_id, at in written:
+            if user_id in noc_people:
+                Delegation.objects.filter(
+                    ticket_id=ticket_id, is_active=True, accepted_at__isnull=False, responded_at__isnull=True
+                ).update(responded_at=at)

@@ -138,3 +138,24 @@ def test_holder_split_of_a_real_ticket(acting_as, ticket, world):
     assert split.spans[0].holder == Holder.MSP
     assert {s.holder for s in split.spans} <= {Holder.MSP, Holder.NOC, Holder.CLIENT}
     assert split.spans[-1].holder == Holder.CLIENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_noc_note_stops_the_respond_clock(acting_as, ticket, world):
+    """The NOC's first note on a delegated ticket meets the respond clock; an MSP note does not."""
+    from offload.noc.models import Delegation
+    from offload.servicedesk.services.entries import add_note
+
+    with acting_as("technician"):
+        d = svc.offer_delegation(actor=world.user("technician"), ticket=ticket)
+        add_note(actor=world.user("technician"), ticket=ticket, body="MSP note")
+    with acting_as("noc_agent"):
+        d = svc.accept_delegation(actor=world.user("noc_agent"), delegation=d)
+    with system_scope("test"):
+        assert Delegation.objects.get(pk=d.pk).responded_at is None
+    with acting_as("noc_agent"):
+        add_note(actor=world.user("noc_agent"), ticket=ticket, body="Looking at it")
+    with system_scope("test"):
+        d = Delegation.objects.get(pk=d.pk)
+    assert d.responded_at is not None
+    assert {c.kind: c.state for c in ola_clocks(d)}["respond"] == ClockState.MET
