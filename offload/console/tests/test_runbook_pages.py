@@ -89,7 +89,9 @@ def test_the_ticket_page_shows_the_runbook_and_a_step_is_ticked_from_it(world, a
             steps=[{"title": "Check the queue", "evidence": "note"}, {"title": "Print a test page"}],
             category_ids=[printers.pk],
         )
-        ticket = open_ticket(actor=None, client=world.clients["a1"], subject="Printer down", category=printers)
+        ticket = open_ticket(
+            actor=None, client=world.clients["a1"], subject="Printer down", category=printers
+        )
         attached = rb.attach_runbook(actor=None, ticket=ticket, runbook=runbook)
     http = as_role("noc_agent")
     page = http.get(f"/tickets/{ticket.reference}/").content.decode()
@@ -103,7 +105,11 @@ def test_the_ticket_page_shows_the_runbook_and_a_step_is_ticked_from_it(world, a
     assert response["Location"] == f"/tickets/{ticket.reference}/"
     with system_scope("test check"):
         done = RunbookStepDone.objects.get(ticket_runbook=attached)
-    assert (done.step_index, done.evidence_note, done.done_by) == (0, "Queue was paused", world.user("noc_agent"))
+    assert (done.step_index, done.evidence_note, done.done_by) == (
+        0,
+        "Queue was paused",
+        world.user("noc_agent"),
+    )
     assert "Queue was paused" in http.get(f"/tickets/{ticket.reference}/").content.decode()
 
 
