@@ -22,6 +22,16 @@ def system():
         yield scope
 
 
+@pytest.fixture(autouse=True)
+def _fresh_brand_cache():
+    """Mail intake caches brand addresses per process; a test's rolled-back brands must not leak."""
+    from offload.servicedesk.services.intake import clear_brand_cache
+
+    clear_brand_cache()
+    yield
+    clear_brand_cache()
+
+
 def pytest_configure(config):
     from django.conf import settings
 

@@ -54,6 +54,7 @@ parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.R
 parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
 parser.add_argument("-n", "--messages", type=int, default=3000)
 parser.add_argument("--seed", type=int, default=7)
+parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the processing phase to FILE")
 ARGS = parser.parse_args()
 if not ARGS.database_url.startswith("postgres"):
     sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
@@ -256,6 +257,51 @@ def generate(
     return raws, expected, autos
 
 
+class Meter:
+    """CPU seconds and queries per phase of the pipeline, measured in this process.
+
+    Phases: store (receive_email), parse (the mail parser), receivers (`ticket_event_committed`
+    subscribers, run after each commit), process (everything else in the worker: claim the task,
+    route, thread, file, commit, settle the task). Nested phases are subtracted from their parent.
+    """
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.queries: dict[str, int] = {}
+        self.stack: list[str] = ["other"]
+        self.started: list[float] = []
+
+    def execute(self, execute, sql, params, many, context):  # connection.execute_wrapper
+        phase = self.stack[-1]
+        self.queries[phase] = self.queries.get(phase, 0) + 1
+        return execute(sql, params, many, context)
+
+    def enter(self, phase: str) -> None:
+        now = time.process_time()
+        if self.started:
+            parent = self.stack[-1]
+            self.cpu[parent] = self.cpu.get(parent, 0.0) + now - self.started[-1]
+        self.stack.append(phase)
+        self.started.append(now)
+
+    def leave(self) -> None:
+        now = time.process_time()
+        phase = self.stack.pop()
+        self.cpu[phase] = self.cpu.get(phase, 0.0) + now - self.started.pop()
+        if self.started:
+            self.started[-1] = now
+
+    def wrap(self, phase: str, func):
+        def wrapped(*args, **kwargs):
+            self.enter(phase)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.leave()
+
+        return wrapped
+
+
 def main() -> None:
     logging.getLogger("offload.tasks").setLevel(logging.WARNING)
     logging.getLogger("django_tasks").setLevel(logging.WARNING)
@@ -269,10 +315,24 @@ def main() -> None:
         f"new, {len(expected)} replies, {autos} auto-replies"
     )
 
+    from django.db import connection
+
+    from offload.servicedesk import events
+    from offload.servicedesk.services import intake
+
+    meter = Meter()
+    # The parser and the committed-event subscribers are metered where intake and announce call them.
+    intake.parse_message = meter.wrap("parse", intake.parse_message)
+    send = events.ticket_event_committed.send
+    events.ticket_event_committed.send = meter.wrap("receivers", send)  # type: ignore[method-assign]
+
     load = os.getloadavg()[0]
     cpu0 = time.process_time()
     started = time.perf_counter()
-    stored = [receive_email(raw=raw, recipient=SUPPORT) for raw in raws]
+    with connection.execute_wrapper(meter.execute):
+        meter.enter("store")
+        stored = [receive_email(raw=raw, recipient=SUPPORT) for raw in raws]
+        meter.leave()
     store_s = time.perf_counter() - started
     ids = [m.pk for m in stored]
     assert all(isinstance(m, InboundMessage) for m in stored)
@@ -289,8 +349,21 @@ def main() -> None:
         heartbeat_interval=5,
         stale_after=30,
     )
+    profiler = None
+    if ARGS.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     started = time.perf_counter()
-    worker.run()
+    with connection.execute_wrapper(meter.execute):
+        meter.enter("process")
+        if profiler:
+            profiler.enable()
+        worker.run()
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(ARGS.profile)
+        meter.leave()
     process_s = time.perf_counter() - started
     cpu_ms = (time.process_time() - cpu0) * 1000 / len(raws)
 
@@ -312,8 +385,20 @@ def main() -> None:
     )
     print(f"end to end, one worker:              {len(raws) / total:8.1f} messages/s  (target >= 200)")
     print(
-        f"python CPU per message (store + process): {cpu_ms:.2f} ms; machine load average at start "
-        f"{load:.1f} on {os.cpu_count()} CPUs (wall-clock figures are only meaningful on an idle machine)"
+        f"python CPU per message (store + process): {cpu_ms:.2f} ms -> CPU-bound ceiling "
+        f"{1000 / cpu_ms:.0f} messages/s; machine load average at start {load:.1f} on {os.cpu_count()} CPUs "
+        "(wall-clock figures are only meaningful on an idle machine)"
+    )
+    n = len(raws)
+    print("per message, by phase:      CPU ms   queries")
+    for phase in ("store", "parse", "process", "receivers"):
+        print(
+            f"  {phase:<24} {meter.cpu.get(phase, 0.0) * 1000 / n:8.2f}"
+            f"  {meter.queries.get(phase, 0) / n:8.2f}"
+        )
+    print(
+        f"  {'total':<24} {sum(meter.cpu.values()) * 1000 / n:8.2f}  {sum(meter.queries.values()) / n:8.2f}"
+        "  (process includes claiming and settling the task; the heartbeat thread is not counted)"
     )
     print(f"outcome: {statuses}; replies on the wrong ticket: {misthreaded}")
     ok = (

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from offload.core.errors import DomainError, PermissionDenied
@@ -65,6 +68,35 @@ class IntakeRetry(Exception):
     """Raised by the task when processing hit an unexpected error: the retry machinery tries again."""
 
 
+# --- brand addresses, read once per worker for a short while ------------------------------------------
+# Every mail needs the brand that owns its recipient and the MSP's own addresses (loop guard): a
+# process-local cache, dropped on any brand change in this process and after BRAND_CACHE_SECONDS
+# in the others (an address change reaches every worker within that time).
+BRAND_CACHE_SECONDS = 30.0
+_brand_cache: dict[tuple[str, object], tuple[float, Any]] = {}
+
+
+def clear_brand_cache(**kwargs: Any) -> None:
+    """Forget the cached brand addresses (connected to Brand saves and deletes)."""
+    _brand_cache.clear()
+
+
+post_save.connect(clear_brand_cache, sender=Brand, dispatch_uid="servicedesk.intake.brand_cache.save")
+post_delete.connect(clear_brand_cache, sender=Brand, dispatch_uid="servicedesk.intake.brand_cache.delete")
+
+
+def _brand_owners(address: str) -> list[int]:
+    """The MSPs (at most two: enough to tell ambiguity) whose brand support address is `address`."""
+    key = ("route", address)
+    cached = _brand_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return list(cached[1])
+    owners = list(Brand.objects.filter(support_email__iexact=address).values_list("msp_id", flat=True)[:2])
+    if len(owners) == 1:  # unknown recipients are not cached: a brand may be created for them
+        _brand_cache[key] = (time.monotonic() + BRAND_CACHE_SECONDS, tuple(owners))
+    return owners
+
+
 # --- 1. receive ------------------------------------------------------------------------------------
 def _normalize_address(value: str) -> str:
     return parseaddr(value or "")[1].strip().lower()
@@ -93,9 +125,7 @@ def receive_email(*, raw: bytes, recipient: str) -> InboundMessage | UnroutedMes
     digest = hashlib.sha256(raw).hexdigest()
     now = timezone.now()
     with system_scope("mail intake: route by recipient address"):
-        brands = list(
-            Brand.objects.filter(support_email__iexact=address).values_list("msp_id", flat=True)[:2]
-        )
+        brands = _brand_owners(address)
         if len(brands) != 1:
             return UnroutedMessage.objects.create(
                 recipient=address or recipient[:320],
@@ -107,9 +137,7 @@ def receive_email(*, raw: bytes, recipient: str) -> InboundMessage | UnroutedMes
                 received_at=now,
             )
         msp_id = brands[0]
-        existing = InboundMessage.objects.filter(msp_id=msp_id, message_id=message_id[:998]).first()
-        if existing is not None:
-            return existing
+        # Insert first: a duplicate (rare) hits the (msp, Message-ID) unique key and is read back.
         try:
             with transaction.atomic():
                 message = InboundMessage.objects.create(
@@ -122,9 +150,11 @@ def receive_email(*, raw: bytes, recipient: str) -> InboundMessage | UnroutedMes
                     received_at=now,
                 )
                 # The task backend stores tasks in this database: the task commits with the row.
-                process_inbound_message.enqueue(message.pk)
+                # The MSP travels with the task, so that processing need not look it up.
+                process_inbound_message.enqueue(message.pk, msp_id)
         except IntegrityError:
-            # A concurrent delivery of the same Message-ID won the unique key: it is stored once.
+            # The Message-ID was stored before (a redelivery, or a concurrent delivery that won the
+            # unique key): it is stored and processed once.
             return InboundMessage.objects.get(msp_id=msp_id, message_id=message_id[:998])
     return message
 
@@ -148,8 +178,14 @@ def remember_message_id(
 
 def _own_addresses(msp_id: int) -> frozenset[str]:
     """The MSP's brand addresses (support and sender), lower-cased: mail from them is our own."""
+    key = ("own", msp_id)
+    cached = _brand_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     rows = Brand.objects.filter(msp_id=msp_id).values_list("support_email", "sender_email")
-    return frozenset(a.lower() for row in rows for a in row if a)
+    own = frozenset(a.lower() for row in rows for a in row if a)
+    _brand_cache[key] = (time.monotonic() + BRAND_CACHE_SECONDS, own)
+    return own
 
 
 def _ignore_reason(parsed: ParsedMessage, *, msp_id: int, own: frozenset[str]) -> str:
@@ -332,25 +368,30 @@ def _attach(
     return entry
 
 
-def process_inbound(message_id: int) -> InboundMessage:
+def process_inbound(message_id: int, msp_id: int | None = None) -> InboundMessage:
     """Parse and file the stored message `message_id`; returns it with its final status.
 
+    `msp_id` is the message's MSP when the caller knows it (the task carries it); it is looked up
+    otherwise, and a wrong one finds no message (the MSP-narrowed scope hides it).
     Idempotent: a message already processed or ignored is left as it is (tasks run at least once).
     Never raises for a bad mail; an unexpected error is recorded as a retryable quarantine.
     """
-    with system_scope("mail intake: find the stored message's MSP"):
-        msp_id = InboundMessage.objects.filter(pk=message_id).values_list("msp_id", flat=True).first()
+    if msp_id is None:
+        with system_scope("mail intake: find the stored message's MSP"):
+            msp_id = InboundMessage.objects.filter(pk=message_id).values_list("msp_id", flat=True).first()
     if msp_id is None:
         raise InboundMessage.DoesNotExist(f"No inbound message {message_id}.")
     # Filing acts as the system, but only inside the message's MSP: the guard, not each lookup's
     # msp_id filter, keeps contacts, tickets and threads of other tenants out of reach. One
     # transaction (one commit) per message: the row lock, the attempt, the filing or the quarantine.
     with system_scope("mail intake: file a stored message for its MSP", msp_id=msp_id), transaction.atomic():
-        message = InboundMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
+        message = InboundMessage.objects.select_for_update(of=("self",)).filter(pk=message_id).first()
+        if message is None:
+            raise InboundMessage.DoesNotExist(f"No inbound message {message_id} in MSP {msp_id}.")
         if message.status in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
             return message
+        # Saved with the outcome (both in this transaction): the attempt counts whatever happens.
         message.attempts += 1
-        message.save(update_fields=["attempts"])
         try:
             with transaction.atomic():
                 _process(message)
@@ -363,6 +404,7 @@ def process_inbound(message_id: int) -> InboundMessage:
 
 
 OUTCOME_FIELDS = [
+    "attempts",
     "status",
     "reason",
     "error",
@@ -403,9 +445,11 @@ def _quarantine(message: InboundMessage, *, reason: str, error: str, retryable: 
 
 
 @task(queue_name="mail", max_attempts=5, backoff_base=60, backoff_max=3600)
-def process_inbound_message(message_id: int) -> str:
-    """Process one stored mail; an unexpected error raises so that the task is retried with backoff."""
-    message = process_inbound(message_id)
+def process_inbound_message(message_id: int, msp_id: int | None = None) -> str:
+    """Process one stored mail; an unexpected error raises so that the task is retried with backoff.
+
+    `msp_id` is optional: tasks queued before it was passed carry only the message id."""
+    message = process_inbound(message_id, msp_id)
     if message.status == InboundStatus.QUARANTINED and message.retryable:
         raise IntakeRetry(f"Inbound message {message_id}: {message.error}")
     return message.status
