@@ -8,6 +8,7 @@ changes nothing the viewer sees (not even a count).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import count
 
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from offload.accounts.choices import Role
 from offload.accounts.testing import World
 from offload.accounts.tests.factories import MembershipFactory, UserFactory
+from offload.alerts.models import Alert, AlertIntegration, MaintenanceWindow
 from offload.noc.models import (
     AgentProfile,
     InstructionAcknowledgement,
@@ -61,6 +63,9 @@ PK = {
     "ticket": 1020001,
     "entry": 1030001,
     "time": 1040001,
+    "alertintegration": 1710001,
+    "alert": 1720001,
+    "maintenancewindow": 1730001,
     "calendar": 1110001,
     "policy": 1120001,
     "webhook": 1130001,
@@ -121,6 +126,7 @@ def _client_rows(client: Client, n: int, label: str, *, site: bool = True) -> No
     )
     tf.AssetFactory(id=_pk("asset", 2 * n + 1), client=client, msp=msp, site=place, name=f"{label} Router")
     _desk_rows(client, alice, n, label)
+    _alert_rows(client, n, label)
 
 
 def _desk_rows(client: Client, requester: Contact, n: int, label: str) -> None:
@@ -202,6 +208,47 @@ def _sla_rows(ticket: Ticket, n: int) -> None:
             ticket=ticket,
             payload={"ticket": {"subject": ticket.subject}},
             created_at=ticket.created_at,
+        )
+
+
+def _alert_rows(client: Client, n: int, label: str) -> None:
+    """An alert integration bound to `client`, an alert of it and a maintenance window for it."""
+    msp = client.msp
+    now = timezone.now()
+    with system_scope("isolation seed: alert rows"):
+        integration = AlertIntegration.objects.create(
+            id=_pk("alertintegration", n),
+            msp=msp,
+            client=client,
+            kind="alertmanager",
+            name=f"{label} Alertmanager",
+            key_prefix="ofa_seed",
+            key_hash=f"{label}-{n}".encode().hex()[:64].ljust(64, "0"),
+        )
+        Alert.objects.create(
+            id=_pk("alert", n),
+            msp=msp,
+            integration=integration,
+            source="alertmanager",
+            partition=client.pk,
+            fingerprint=f"seed{n:012d}",
+            status="firing",
+            last_event="firing",
+            severity="critical",
+            summary=f"{label} disk full",
+            condition_key=f"am:{label} disk full",
+            first_received_at=now,
+            last_received_at=now,
+            flap_window_start=now,
+            client=client,
+        )
+        MaintenanceWindow.objects.create(
+            id=_pk("maintenancewindow", n),
+            msp=msp,
+            client=client,
+            name=f"{label} patch night",
+            starts_at=now,
+            ends_at=now + timedelta(hours=2),
         )
 
 
