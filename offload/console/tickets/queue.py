@@ -124,9 +124,12 @@ def sidebar(*, user_id: int, saved: list[SavedView]) -> list[dict[str, Any]]:
 def colleagues() -> QuerySet[User]:
     """People who work tickets of the MSPs in the scope (for the assignee filter and bulk assign)."""
     scope = current_scope()
-    memberships = Q(memberships__msp_id__in=scope.msp_ids)
-    if scope.provider_id:
-        memberships |= Q(memberships__provider_id=scope.provider_id)
+    # Provider staff pick among their own colleagues: the people of an MSP they serve (perhaps only
+    # partly) are not theirs to list.
+    if scope.kind == "provider":
+        memberships = Q(memberships__provider_id=scope.provider_id or 0)
+    else:
+        memberships = Q(memberships__msp_id__in=scope.msp_ids)
     return (
         User.objects.filter(
             memberships,
