@@ -20,6 +20,10 @@ from offload.servicedesk.choices import EntryKind, Visibility
 from offload.servicedesk.models import Ticket, TicketEntry
 
 # Sent after commit with `entry_ids` (list[int]) and `events` (list[str]): the hook for side effects.
+# Also `refs`: (entry id, msp id, ticket id, event or kind) per entry, as recorded, so that a
+# subscriber that only needs which tickets of which MSP need not reload the rows (one query less
+# per subscriber and commit); `ticket_kinds`: {ticket id: kind} for the tickets the recording
+# service held in memory. Subscribers must accept their absence (older senders, tests).
 ticket_event_committed = Signal()
 
 CREATED = "ticket.created"
@@ -79,6 +83,11 @@ def announce(entries: list[TicketEntry]) -> None:
         return
     entry_ids = [e.pk for e in entries if e.pk is not None]
     names = [e.event or e.kind for e in entries]
+    refs = [(e.pk, e.msp_id, e.ticket_id, e.event or e.kind) for e in entries if e.pk is not None]
+    ticket_field = TicketEntry._meta.get_field("ticket")
+    kinds = {e.ticket_id: e.ticket.kind for e in entries if ticket_field.is_cached(e)}
     transaction.on_commit(
-        lambda: ticket_event_committed.send(sender=Ticket, entry_ids=entry_ids, events=names)
+        lambda: ticket_event_committed.send(
+            sender=Ticket, entry_ids=entry_ids, events=names, refs=refs, ticket_kinds=kinds
+        )
     )
