@@ -80,20 +80,20 @@ def on_ticket_event(sender: Any, entry_ids: list[int], events: list[str], **kwar
 
     if not entry_ids:
         return
-    with system_scope("which tickets committed events belong to"):
-        rows = list(
-            TicketEntry.objects.filter(pk__in=entry_ids).values_list(
-                "msp_id", "ticket_id", "event", "kind", "id"
+    refs = kwargs.get("refs")
+    if refs is not None:  # as recorded (events.announce): no need to reload the rows
+        rows = [(msp_id, ticket_id, name, entry_id) for entry_id, msp_id, ticket_id, name in refs]
+    else:
+        with system_scope("which tickets committed events belong to"):
+            rows = list(
+                TicketEntry.objects.filter(pk__in=entry_ids).values_list("msp_id", "ticket_id", "event", "id")
             )
-        )
-    tickets = {
-        (msp_id, ticket_id) for msp_id, ticket_id, event, _kind, _id in rows if event not in SLA_EVENTS
-    }
+    tickets = {(msp_id, ticket_id) for msp_id, ticket_id, event, _id in rows if event not in SLA_EVENTS}
     for msp_id, ticket_id in sorted(tickets):
         recompute_ticket_sla.enqueue(msp_id, ticket_id)
     by_msp: dict[int, list[int]] = {}
-    for msp_id, _ticket_id, _event, _kind, entry_id in rows:
+    for msp_id, _ticket_id, _event, entry_id in rows:
         by_msp.setdefault(msp_id, []).append(entry_id)
     for msp_id, ids in by_msp.items():
         with system_scope("webhook deliveries of committed events", msp_id=msp_id):
-            queue_deliveries(entry_ids=ids)
+            queue_deliveries(entry_ids=ids, msp_ids=[msp_id])

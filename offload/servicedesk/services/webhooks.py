@@ -170,14 +170,26 @@ def _event_name(entry: TicketEntry) -> str:
     return "ticket.replied" if entry.kind == EntryKind.REPLY else "ticket.noted"
 
 
-def queue_deliveries(*, entry_ids: list[int]) -> list[WebhookDelivery]:
-    """One delivery per (entry, active endpoint of its MSP that wants the event), queued to send."""
+def queue_deliveries(*, entry_ids: list[int], msp_ids: list[int] | None = None) -> list[WebhookDelivery]:
+    """One delivery per (entry, active endpoint of its MSP that wants the event), queued to send.
+
+    `msp_ids`, when the caller knows the entries' MSPs, lets an MSP without endpoints (most) skip
+    loading the entries: one query instead of two per committed change.
+    """
     from offload.servicedesk.sla_tasks import deliver_webhook
 
+    endpoints: list[WebhookEndpoint] | None = None
+    if msp_ids is not None:
+        endpoints = list(WebhookEndpoint.objects.filter(msp_id__in=msp_ids, is_active=True))
+        if not endpoints:
+            return []
     entries = list(TicketEntry.objects.filter(pk__in=entry_ids).select_related("ticket", "ticket__client"))
     if not entries:
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(msp_id__in={e.msp_id for e in entries}, is_active=True))
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(msp_id__in={e.msp_id for e in entries}, is_active=True)
+        )
     if not endpoints:
         return []
     now = timezone.now()
