@@ -359,6 +359,16 @@ def on_ticket_events(sender: object, *, entry_ids: list[int], events: list[str],
     """After commit: enqueue triage for every ticket whose creation was just committed."""
     if "ticket.created" not in events:
         return
+    refs = kwargs.get("refs")
+    kinds = kwargs.get("ticket_kinds")
+    if isinstance(refs, list) and isinstance(kinds, dict):
+        # As recorded (events.announce): the creating service held the ticket, so its kind is known.
+        new = [(msp_id, ticket_id) for _id, msp_id, ticket_id, name in refs if name == "ticket.created"]
+        if all(ticket_id in kinds for _msp, ticket_id in new):
+            for msp_id, ticket_id in new:
+                if kinds[ticket_id] in TRIAGED_KINDS:
+                    triage_new_ticket.enqueue(msp_id, ticket_id)
+            return
     with system_scope("find the tickets a committed ticket.created event belongs to"):
         created = list(
             TicketEntry.objects.filter(pk__in=entry_ids, event="ticket.created")
