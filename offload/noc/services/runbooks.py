@@ -423,9 +423,13 @@ WATCHED_EVENTS = frozenset({events.CREATED, events.FIELDS_CHANGED})
 def _on_ticket_event(sender: Any, *, entry_ids: list[int], **kwargs: Any) -> None:
     if not WATCHED_EVENTS.intersection(kwargs.get("events", ())):
         return
-    with system_scope("runbooks: tickets of committed events"):
-        ticket_ids = sorted(
-            set(TicketEntry.objects.filter(pk__in=entry_ids).values_list("ticket_id", flat=True))
-        )
+    refs = kwargs.get("refs")
+    if refs is not None:  # as recorded (events.announce): the tickets without reloading the rows
+        ticket_ids = sorted({ticket_id for _id, _msp, ticket_id, _name in refs})
+    else:
+        with system_scope("runbooks: tickets of committed events"):
+            ticket_ids = sorted(
+                set(TicketEntry.objects.filter(pk__in=entry_ids).values_list("ticket_id", flat=True))
+            )
     if ticket_ids:
         attach_runbooks_task.enqueue(ticket_ids)
