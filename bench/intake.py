@@ -400,9 +400,15 @@ def main() -> None:
         f"  {'total':<24} {sum(meter.cpu.values()) * 1000 / n:8.2f}  {sum(meter.queries.values()) / n:8.2f}"
         "  (process includes claiming and settling the task; the heartbeat thread is not counted)"
     )
-    print(f"outcome: {statuses}; replies on the wrong ticket: {misthreaded}")
+    new = len(raws) - len(expected) - autos
+    tickets = len({m.ticket_id for m in rows.values() if m.ticket_id})
+    print(
+        f"outcome: {statuses}; tickets: {tickets} for {new} new requests; "
+        f"replies on the wrong ticket: {misthreaded}"
+    )
     ok = (
         misthreaded == 0
+        and tickets == new
         and statuses.get(InboundStatus.IGNORED, 0) == autos
         and statuses.get(InboundStatus.PROCESSED, 0) == len(raws) - autos
     )

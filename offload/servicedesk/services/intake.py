@@ -167,13 +167,12 @@ def remember_message_id(
     key = message_id.strip().strip("<>").lower()[:998]
     if not key:
         return
-    try:
-        with transaction.atomic():
-            MailThreadId.objects.create(
-                msp_id=ticket.msp_id, ticket=ticket, entry=entry, message_id=key, direction=direction
-            )
-    except IntegrityError:
-        pass  # already known (a resent or duplicated mail): the first ticket keeps it
+    # Already known (a resent or duplicated mail): the first ticket keeps it. ON CONFLICT DO NOTHING
+    # rather than a savepoint around an insert that may fail: one statement instead of three.
+    MailThreadId.objects.bulk_create(
+        [MailThreadId(msp_id=ticket.msp_id, ticket=ticket, entry=entry, message_id=key, direction=direction)],
+        ignore_conflicts=True,
+    )
 
 
 def _own_addresses(msp_id: int) -> frozenset[str]:
