@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import ProtectedError
 from PIL import Image
 
 from offload.accounts.choices import Role
 from offload.accounts.models import Membership, User
 from offload.accounts.scopes import scope_for_membership
 from offload.demo.loader import load_demo_world
+from offload.servicedesk.models import Ticket
 from offload.tenancy.choices import AgreementStatus, AssetKind
 from offload.tenancy.models import (
     MSP,
@@ -111,9 +113,26 @@ def snapshot() -> dict[str, list[tuple]]:
         }
 
 
+def _delete(queryset) -> None:
+    """Delete `queryset`, first deleting whatever protects its rows (tickets hold their client,
+    categories and calendars their MSP), as an operator emptying a database would."""
+    for _ in range(10):
+        try:
+            queryset.delete()
+            return
+        except ProtectedError as exc:
+            by_model: dict = {}
+            for row in exc.protected_objects:
+                by_model.setdefault(type(row), set()).add(row.pk)
+            for model, pks in by_model.items():
+                _delete(model._default_manager.filter(pk__in=pks))
+    raise AssertionError(f"could not delete {queryset.model.__name__} rows")
+
+
 def wipe() -> None:
     with system_scope("test: start the demo world from nothing"):
-        MSP.objects.all().delete()
+        _delete(Ticket.objects.all())
+        _delete(MSP.objects.all())
         Provider.objects.all().delete()
         User.objects.all().delete()
 
