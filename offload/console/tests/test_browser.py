@@ -22,15 +22,39 @@ from offload.tenancy.scoping import system_scope
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PROVIDER_NAV = ["MSPs served", "NOC queue", "Agents", "Standing instructions", "Clients", "Assets"]
+PROVIDER_NAV = [
+    "NOC queue",
+    "MSPs served",
+    "Agents",
+    "Runbook library",
+    "Standing instructions",
+    "Agreement terms",
+    "Clients",
+    "Assets",
+]
 MSP_NAV = [
     "Dashboard",
     "Tickets",
+    "My team",
+    "Triage",
+    "Alerts",
+    "Held mail",
     "Clients",
     "Sites",
     "Contacts",
     "Assets",
     "Standing instructions",
+    "Runbooks",
+    "Maintenance",
+    "Knowledge base",
+    "Scope matrix",
+    "SLA policies",
+    "Business hours",
+    "SLA by holder",
+    "Mailboxes",
+    "Alert sources",
+    "Maintenance windows",
+    "Webhooks",
     "API tokens",
     "Settings",
 ]
