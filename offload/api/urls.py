@@ -16,7 +16,6 @@ from offload.api.auth import BearerToken, SessionCookie
 from offload.api.throttling import PerUserThrottle
 from offload.core.api.errors import install_error_handlers
 from offload.noc.api_delegation import router as noc_delegation_router
-from offload.noc.api_delegation import router as noc_delegation_router
 from offload.noc.api_dispatch import router as noc_dispatch_router
 from offload.noc.api_routing import router as noc_routing_router
 from offload.noc.api_runbooks import router as noc_runbooks_router
@@ -67,6 +66,5 @@ api.add_router("", noc_dispatch_router)
 api.add_router("", noc_runbooks_router)
 api.add_router("", noc_routing_router)
 api.add_router("", alerts_router)
-api.add_router("", noc_delegation_router)
 
 urlpatterns = [path("", api.urls)]

@@ -10,8 +10,8 @@ from offload.noc.models.instructions import (
     StandingInstruction,
 )
 from offload.noc.models.maintenance import MaintenanceOccurrence, MaintenanceSchedule
-from offload.noc.models.runbooks import LibraryRunbook, Runbook, RunbookStepDone, TicketRunbook
 from offload.noc.models.routing import RoutingRule, RoutingState, TicketRouting
+from offload.noc.models.runbooks import LibraryRunbook, Runbook, RunbookStepDone, TicketRunbook
 from offload.noc.models.scope import ScopeDecision, ScopeMatrix, ScopeMatrixVersion, ScopeRule
 from offload.noc.models.triage import TriageModel, TriageStatus, TriageSuggestion
 
@@ -26,18 +26,18 @@ __all__ = [
     "LibraryRunbook",
     "MaintenanceOccurrence",
     "MaintenanceSchedule",
-    "Runbook",
-    "RunbookStepDone",
-    "Skill",
-    "StandingInstruction",
-    "TicketRunbook",
     "RoutingRule",
     "RoutingState",
+    "Runbook",
+    "RunbookStepDone",
     "ScopeDecision",
     "ScopeMatrix",
     "ScopeMatrixVersion",
     "ScopeRule",
+    "Skill",
+    "StandingInstruction",
     "TicketRouting",
+    "TicketRunbook",
     "TriageModel",
     "TriageStatus",
     "TriageSuggestion",
