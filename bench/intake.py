@@ -13,8 +13,12 @@ What it does:
 3. stores them all with `receive_email` (the MTA pipe's and the IMAP poller's call: raw bytes
    stored, processing queued) and times it;
 4. runs one `offload worker` loop in this process on the `mail` queue until it is empty, timed;
-5. checks the outcome (every reply on its parent's ticket, every auto-reply ignored, nothing
-   quarantined) and prints messages/s for storing, for processing, and end to end.
+5. checks the outcome (one ticket per new request, every reply on its parent's ticket, every
+   auto-reply ignored, nothing quarantined) and prints messages/s for storing, for processing, and
+   end to end; the CPU time of this process per message and the ceiling it implies (1 / CPU seconds
+   per message: what one worker reaches when it never waits for the database or the scheduler);
+   and CPU ms and queries per message split into store / parse / process / receivers (the
+   `ticket_event_committed` subscribers). `--profile FILE` writes a cProfile of the processing.
 
 Target (issue 3, §10): >= 200 messages/s per worker from raw bytes to threaded ticket.
 """
