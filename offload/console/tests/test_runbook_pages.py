@@ -97,6 +97,9 @@ def test_the_ticket_page_shows_the_runbook_and_a_step_is_ticked_from_it(world, a
     page = http.get(f"/tickets/{ticket.reference}/").content.decode()
     assert "Runbook: Printer offline" in page
     assert "Check the queue" in page
+    # The timeline says what happened in words, not as an event code.
+    assert "attached runbook “Printer offline” (2 steps)" in page
+    assert "runbook.attached" not in page
     response = http.post(
         f"/runbooks/on-ticket/{attached.pk}/steps/0/done/",
         {"note": "Queue was paused", "next": f"/tickets/{ticket.reference}/"},
