@@ -382,7 +382,9 @@ class TargetForm(forms.Form):
     of its sites, contacts or assets (the lists are that client's only). The class-level querysets
     are empty placeholders (no scope is active at import); __init__ sets the scoped ones."""
 
-    client = forms.ModelChoiceField(queryset=Client._base_manager.none(), required=False, empty_label="Whole MSP")
+    client = forms.ModelChoiceField(
+        queryset=Client._base_manager.none(), required=False, empty_label="Whole MSP"
+    )
     site = forms.ModelChoiceField(queryset=Site._base_manager.none(), required=False, empty_label="—")
     contact = forms.ModelChoiceField(queryset=Contact._base_manager.none(), required=False, empty_label="—")
     asset = forms.ModelChoiceField(queryset=Asset._base_manager.none(), required=False, empty_label="—")

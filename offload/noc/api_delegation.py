@@ -111,7 +111,7 @@ class OfferIn(Schema):
     note: Note = ""  # type: ignore[valid-type]
 
 
-class TransitionIn(Schema):
+class DelegationTransitionIn(Schema):
     transition: Literal["accept", "decline", "complete", "return", "approve", "reject", "cancel"]
     note: Note = ""  # type: ignore[valid-type]
     reason: ReturnReason | None = None
@@ -193,7 +193,7 @@ def offer(request: HttpRequest, payload: OfferIn) -> Status:
 
 
 @router.post("/delegations/{delegation_id}/transitions", response=with_errors({200: DelegationOut}))
-def transition(request: HttpRequest, delegation_id: Id, payload: TransitionIn) -> Delegation:
+def transition(request: HttpRequest, delegation_id: Id, payload: DelegationTransitionIn) -> Delegation:
     """Move a delegation: accept, decline, complete, return (with a reason), approve, reject, cancel."""
     actor = actor_of(request)
     delegation = access_delegation(actor, delegation_id)

@@ -51,7 +51,7 @@ Path500 = text(500)
 # --- Schemas ------------------------------------------------------------------------------------
 
 
-class DelegationOut(Schema):
+class DispatchDelegationOut(Schema):
     id: int
     ticket_id: int
     msp_id: int
@@ -65,7 +65,7 @@ class DelegationOut(Schema):
     ola_resolve_due: datetime.datetime | None
 
 
-class QueueItemOut(DelegationOut):
+class QueueItemOut(DispatchDelegationOut):
     brand: str
     client: str
     subject: str
@@ -93,7 +93,7 @@ class EscalateIn(Schema):
     note: Note  # type: ignore[valid-type]
 
 
-class AssignIn(Schema):
+class QueueAssignIn(Schema):
     agent_id: Id
 
 
@@ -212,7 +212,7 @@ class InstructionFilters(Schema):
     limit: Limit = 50
 
 
-class VersionOut(Schema):
+class InstructionVersionOut(Schema):
     number: int
     title: str
     text: str
@@ -254,7 +254,7 @@ def _queue_row(item: queue.QueueItem) -> dict[str, Any]:
     d = item.delegation
     brand = getattr(d.msp, "brand", None)
     return {
-        **{f: getattr(d, f) for f in DelegationOut.model_fields},
+        **{f: getattr(d, f) for f in DispatchDelegationOut.model_fields},
         "brand": brand.name if brand is not None else d.msp.name,
         "client": d.ticket.client.name,
         "subject": d.ticket.subject,
@@ -371,7 +371,7 @@ def list_queue(request: HttpRequest, filters: Query[QueueFilters]) -> dict[str, 
 
 @router.post(
     "/noc/delegations/{delegation_id}/claim",
-    response=with_errors({200: DelegationOut}),
+    response=with_errors({200: DispatchDelegationOut}),
     tags=["noc dispatch"],
 )
 def claim(request: HttpRequest, delegation_id: Id) -> Any:
@@ -381,7 +381,7 @@ def claim(request: HttpRequest, delegation_id: Id) -> Any:
 
 @router.post(
     "/noc/delegations/{delegation_id}/release",
-    response=with_errors({200: DelegationOut}),
+    response=with_errors({200: DispatchDelegationOut}),
     tags=["noc dispatch"],
 )
 def release(request: HttpRequest, delegation_id: Id) -> Any:
@@ -391,7 +391,7 @@ def release(request: HttpRequest, delegation_id: Id) -> Any:
 
 @router.post(
     "/noc/delegations/{delegation_id}/escalate",
-    response=with_errors({200: DelegationOut}),
+    response=with_errors({200: DispatchDelegationOut}),
     tags=["noc dispatch"],
 )
 def escalate(request: HttpRequest, delegation_id: Id, payload: EscalateIn) -> Any:
@@ -401,10 +401,10 @@ def escalate(request: HttpRequest, delegation_id: Id, payload: EscalateIn) -> An
 
 @router.post(
     "/noc/delegations/{delegation_id}/assign",
-    response=with_errors({200: DelegationOut}),
+    response=with_errors({200: DispatchDelegationOut}),
     tags=["noc dispatch"],
 )
-def assign(request: HttpRequest, delegation_id: Id, payload: AssignIn) -> Any:
+def assign(request: HttpRequest, delegation_id: Id, payload: QueueAssignIn) -> Any:
     """A lead hands the delegation to one of the NOC's agents."""
     provider_id = _provider_id(lead=True)
     member = (
@@ -588,7 +588,7 @@ def update_instruction(
 
 @router.get(
     "/instructions/{instruction_id}/versions",
-    response=with_errors({200: list[VersionOut]}),
+    response=with_errors({200: list[InstructionVersionOut]}),
     tags=["standing instructions"],
 )
 def list_versions(request: HttpRequest, instruction_id: Id) -> Any:

@@ -77,7 +77,7 @@ class DryRunIn(DraftIn):
     days: int = Days
 
 
-class VersionOut(Schema):
+class ScopeVersionOut(Schema):
     id: int
     number: int
     client_id: int | None
@@ -109,7 +109,7 @@ class ChangeOut(Schema):
     after: str
 
 
-class VersionDetailOut(VersionOut):
+class VersionDetailOut(ScopeVersionOut):
     changes: list[ChangeOut] = Field(description="What this version changed against the one before it.")
 
 
@@ -237,7 +237,7 @@ class RoutingOut(Schema):
     approved_at: datetime.datetime | None
 
 
-class NoteIn(Schema):
+class DecisionNoteIn(Schema):
     note: text(2000, multiline=True) = ""  # type: ignore[valid-type]
 
 
@@ -306,7 +306,7 @@ def _versions() -> QuerySet[ScopeMatrixVersion]:
 # --- Scope matrix -------------------------------------------------------------------------------
 
 
-@router.get("/scope-matrix", response=with_errors({200: VersionOut | None}), tags=["scope matrix"])
+@router.get("/scope-matrix", response=with_errors({200: ScopeVersionOut | None}), tags=["scope matrix"])
 def get_scope_matrix(
     request: HttpRequest, msp_id: Id | None = None, client_id: Id | None = None
 ) -> dict[str, Any] | None:
@@ -322,7 +322,7 @@ def get_scope_matrix(
     return _version_out(_get(_versions(), matrix.current_version_id))
 
 
-@router.post("/scope-matrix", response=with_errors({201: VersionOut}), tags=["scope matrix"])
+@router.post("/scope-matrix", response=with_errors({201: ScopeVersionOut}), tags=["scope matrix"])
 def save_scope_matrix(request: HttpRequest, payload: SaveIn) -> Status:
     """Save a draft as the next version (owners and service managers)."""
     version = scope_service.save_scope_matrix(
@@ -537,7 +537,7 @@ def get_ticket_routing(request: HttpRequest, ticket_id: Id) -> TicketRouting:
 
 
 @router.post("/tickets/{ticket_id}/routing/approve", response=with_errors({200: RoutingOut}), tags=["triage"])
-def approve_ticket_delegation(request: HttpRequest, ticket_id: Id, payload: NoteIn) -> TicketRouting:
+def approve_ticket_delegation(request: HttpRequest, ticket_id: Id, payload: DecisionNoteIn) -> TicketRouting:
     """Approve handing a "needs approval" ticket to the NOC; it is offered at once."""
     return routing_service.approve_delegation_request(
         actor=_actor(request), routing=_routing_of(request, ticket_id), note=payload.note
@@ -545,7 +545,7 @@ def approve_ticket_delegation(request: HttpRequest, ticket_id: Id, payload: Note
 
 
 @router.post("/tickets/{ticket_id}/routing/decline", response=with_errors({200: RoutingOut}), tags=["triage"])
-def decline_ticket_delegation(request: HttpRequest, ticket_id: Id, payload: NoteIn) -> TicketRouting:
+def decline_ticket_delegation(request: HttpRequest, ticket_id: Id, payload: DecisionNoteIn) -> TicketRouting:
     """Keep a "needs approval" ticket with the MSP."""
     return routing_service.decline_delegation_request(
         actor=_actor(request), routing=_routing_of(request, ticket_id), note=payload.note

@@ -96,7 +96,8 @@ def client_page(view: ClientView) -> Callable[..., HttpResponseBase]:
         if visitor.kind == VisitorKind.ANONYMOUS:
             return redirect(f"{portal.sign_in_url}?{urlencode({'next': request.get_full_path()})}")
         if visitor.kind == VisitorKind.STAFF:
-            return render_portal(request, portal, "portal/staff_notice.html", {})
+            # 403, not 200: the page is about an object the staff member does not reach here.
+            return render_portal(request, portal, "portal/staff_notice.html", {}, status=403)
         if visitor.kind == VisitorKind.OUTSIDER:
             return render_portal(request, portal, "portal/not_yours.html", {}, status=403)
         # The portal may be used through another of the person's memberships than the session's one.

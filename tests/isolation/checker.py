@@ -31,16 +31,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlencode, urlsplit
 
+import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.test import Client as HttpClient
 from django.urls import Resolver404, get_resolver
+from django.utils import timezone
 
 from offload.accounts.choices import MSP_ROLES, PROVIDER_ROLES, Role
 from offload.accounts.models import Membership, User
 from offload.accounts.testing import World
-from offload.tenancy.models import MSP, Brand, Client, PortalHost, Provider
+from offload.tenancy.models import MSP, Brand, Client, PortalHost, Provider, ServiceAgreement
 from offload.tenancy.scoping import is_tenant_model, system_scope
 from tests.isolation import seed
 from tests.isolation.routes import Route, candidate_urls, discover, known_server_error, unknown_converters
@@ -208,7 +210,16 @@ def markers_for(viewer: Viewer) -> list[str]:
             m.provider_id and m.provider_id != viewer.provider_id
         ):
             foreign_text[m.user.email].add(m.msp_id)
-    for name in Provider.objects.exclude(id=viewer.provider_id or 0).values_list("name", flat=True):
+    # MSP staff know the providers their MSP works with (the delegation panel names them); client
+    # people and everyone else must never see a provider's name.
+    known_providers = {viewer.provider_id or 0}
+    if viewer.kind == "msp":
+        known_providers |= set(
+            ServiceAgreement._base_manager.filter(msp_id__in=viewer.msp_ids).values_list(
+                "provider_id", flat=True
+            )
+        )
+    for name in Provider.objects.exclude(id__in=known_providers).values_list("name", flat=True):
         foreign_text[name].add(None)
     visible_blob = "\n".join(visible_text)
     if viewer.user is not None:
@@ -307,6 +318,7 @@ class Values:
     words: list[str]
     aliases: dict[str, str]
     slugs: list[str]  # foreign MSPs' and brands' slugs, then the viewer's own (a positive control)
+    references: list[str] = field(default_factory=list)  # foreign tickets' references, then an own one
 
     @classmethod
     def of(cls, viewer: Viewer) -> Values:
@@ -339,9 +351,26 @@ class Values:
             words = sorted(
                 {c.label for c in apps.get_app_configs()} | {m._meta.model_name for m in apps.get_models()}
             )
+            # Tickets are addressed by their human reference too (ACME-12): foreign ones, then an own.
+            ticket_model = apps.get_model("servicedesk", "Ticket")
+            f, v = foreign_pks(ticket_model, viewer)
+            references = list(
+                ticket_model._base_manager.filter(pk__in=f)
+                .order_by("-pk")
+                .values_list("reference", flat=True)[:3]
+            ) + list(ticket_model._base_manager.filter(pk__in=v).values_list("reference", flat=True)[:1])
         distinct = {pk for pks in foreign.values() for pk in pks if pk not in visible_ids}
         general = list(dict.fromkeys(general + slugs + ["0", MARKER]))
-        return cls(foreign, own, distinct, general, words, aliases, list(dict.fromkeys(slugs + own_slugs)))
+        return cls(
+            foreign,
+            own,
+            distinct,
+            general,
+            words,
+            aliases,
+            list(dict.fromkeys(slugs + own_slugs)),
+            references,
+        )
 
     def model_for(self, route: Route, name: str) -> str | None:
         stem = re.sub(r"(_id|_pk|_slug|id|pk)$", "", name).replace("_", "").lower()
@@ -352,6 +381,8 @@ class Values:
         return None
 
     def for_param(self, route: Route, name: str) -> list[str]:
+        if name == "reference":
+            return self.references
         model = self.model_for(route, name)
         if model is None and "slug" in name:
             return self.slugs
@@ -702,19 +733,22 @@ class Checker:
         """Foreign rows added between two identical requests change nothing in the answers."""
         self.markers(viewer)
         self._values(viewer)
-        # A first pass absorbs what the test's own API calls change (a token's last-used time).
-        self.render_all(viewer, queries=False, only=lambda r: bool(r.openapi_methods))
-        before = self.render_all(viewer)
-        sid = transaction.savepoint_create()
-        try:
-            seed.flood(
-                client_ids=viewer.client_ids | self._clients_of(viewer.full_msp_ids),
-                full_msp_ids=viewer.full_msp_ids,
-                own_client_id=viewer.own_client_id if viewer.own_contact_id else None,
-            )
-            after = self.render_all(viewer)
-        finally:
-            transaction.savepoint_rollback(sid)
+        # The clock stands still while the two passes run: a page that says "3 minutes ago" or
+        # "12 m held" must not differ only because a slow run crossed a minute.
+        with time_machine.travel(timezone.now(), tick=False):
+            # A first pass absorbs what the test's own API calls change (a token's last-used time).
+            self.render_all(viewer, queries=False, only=lambda r: bool(r.openapi_methods))
+            before = self.render_all(viewer)
+            sid = transaction.savepoint_create()
+            try:
+                seed.flood(
+                    client_ids=viewer.client_ids | self._clients_of(viewer.full_msp_ids),
+                    full_msp_ids=viewer.full_msp_ids,
+                    own_client_id=viewer.own_client_id if viewer.own_contact_id else None,
+                )
+                after = self.render_all(viewer)
+            finally:
+                transaction.savepoint_rollback(sid)
         for url, (status, body) in before.items():
             status2, body2 = after.get(url, (0, ""))
             if (status, body) != (status2, body2):
