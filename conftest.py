@@ -1,18 +1,33 @@
 """Fixtures shared by every app's tests."""
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from offload.accounts.acting import acting_for_user
 from offload.accounts.testing import World, build_world
-from offload.tenancy.scoping import system_scope
+from offload.tenancy.scoping import Scope, activate, system_scope
 
 
 @pytest.fixture
 def world(db) -> World:
     """Two providers, three MSPs, five clients and a user in every role (see accounts/testing.py)."""
     return build_world()
+
+
+@pytest.fixture
+def acting_as(world: World) -> Callable[[str], contextlib.AbstractContextManager[Scope]]:
+    """`with acting_as("technician"):` runs the block in that user's scope, as a request would."""
+
+    @contextlib.contextmanager
+    def enter(key: str) -> Iterator[Scope]:
+        with activate(acting_for_user(world.user(key)).scope) as scope:
+            yield scope
+
+    return enter
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ import json
 from typing import Any
 
 from django.test import Client as HttpClient
-from django_tasks_db.models import DBTaskResult
 
 from offload.alerts.models import Alert, AlertIntegration
 from offload.alerts.services.integrations import create_integration
-from offload.core.tasks.worker import Worker
 from offload.servicedesk.models import Ticket
 from offload.tenancy.models import MSP, Client
 from offload.tenancy.scoping import system_scope
@@ -39,25 +37,6 @@ def post(
     url = f"/hooks/alerts/{kind}/" + (f"?token={token}" if query_token and token else "")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token and not query_token else {}
     return http.post(url, data=data, content_type=content_type, **headers)
-
-
-def drain() -> None:
-    """Run every ready task with the real worker logic, in this process, until none is left."""
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="alerts-test",
-        heartbeat_interval=1,
-        stale_after=5,
-    )
-    while (db_result := DBTaskResult.objects.ready().first()) is not None:
-        db_result.claim("alerts-test")
-        worker.run_task(db_result)
 
 
 def alerts_of(msp: MSP) -> list[Alert]:

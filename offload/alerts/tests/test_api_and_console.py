@@ -9,8 +9,9 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from offload.alerts.models import AlertIntegration, MaintenanceWindow
-from offload.alerts.tests.helpers import drain, make_token, post
+from offload.alerts.tests.helpers import make_token, post
 from offload.alerts.tests.payloads import am_payload
+from offload.core.tasks.testing import drain
 from offload.tenancy.scoping import system_scope
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from offload.accounts.acting import acting_for_user
 from offload.alerts.choices import CorrelateBy, PayloadStatus
 from offload.alerts.models import Alert, AlertCorrelation, MaintenanceWindow, RawAlertPayload
 from offload.alerts.services.integrations import revoke_integration
-from offload.alerts.tests.helpers import alert_tickets, alerts_of, drain, make_token, post
+from offload.alerts.tests.helpers import alert_tickets, alerts_of, make_token, post
 from offload.alerts.tests.payloads import (
     GRAFANA_LEGACY,
     GRAFANA_UNIFIED,
@@ -28,6 +28,7 @@ from offload.alerts.tests.payloads import (
     shared_example,
     zabbix,
 )
+from offload.core.tasks.testing import drain
 from offload.servicedesk.choices import EntryKind, TicketKind, TicketSource, TicketStatus
 from offload.servicedesk.models import TicketEntry
 from offload.servicedesk.services.entries import add_note

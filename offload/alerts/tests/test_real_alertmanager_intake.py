@@ -9,7 +9,8 @@ import pytest
 
 from offload.alerts.models import Alert
 from offload.alerts.tests.alertmanager import make_alert, post_alerts, resolve_alerts
-from offload.alerts.tests.helpers import alert_tickets, alerts_of, drain, make_token
+from offload.alerts.tests.helpers import alert_tickets, alerts_of, make_token
+from offload.core.tasks.testing import drain
 from offload.servicedesk.choices import TicketKind, TicketStatus
 from offload.tenancy.scoping import system_scope
 

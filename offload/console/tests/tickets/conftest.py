@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from offload.accounts.acting import acting_for_user
 from offload.servicedesk.models import Ticket
 from offload.servicedesk.tests.factories import TicketFactory
-from offload.tenancy.scoping import Scope, activate, system_scope
+from offload.tenancy.scoping import system_scope
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Attachments written by a test land in its own temporary directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def acting_as(world) -> Callable[[str], contextlib.AbstractContextManager[Scope]]:
-    """`with acting_as("technician"):` runs the block in that user's scope, as a request would."""
-
-    @contextlib.contextmanager
-    def enter(key: str) -> Iterator[Scope]:
-        with activate(acting_for_user(world.user(key)).scope) as scope:
-            yield scope
-
-    return enter
 
 
 @pytest.fixture

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-
 import pytest
 
-from offload.accounts.acting import acting_for_user
 from offload.accounts.testing import World
 from offload.servicedesk.choices import Priority
 from offload.servicedesk.models import Ticket
 from offload.servicedesk.tests.factories import TicketFactory
-from offload.tenancy.scoping import Scope, activate, system_scope
-
-
-@pytest.fixture
-def acting_as(world: World) -> Callable[[str], contextlib.AbstractContextManager[Scope]]:
-    """`with acting_as("technician"):` runs the block in that user's scope, as a request would."""
-
-    @contextlib.contextmanager
-    def enter(key: str) -> Iterator[Scope]:
-        with activate(acting_for_user(world.user(key)).scope) as scope:
-            yield scope
-
-    return enter
+from offload.tenancy.scoping import system_scope
 
 
 @pytest.fixture

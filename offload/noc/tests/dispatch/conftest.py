@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
 
 import pytest
 from django.utils import timezone
 
-from offload.accounts.acting import acting_for_user
 from offload.accounts.testing import World
 from offload.noc.choices import DelegationState
 from offload.noc.models import AgentProfile, Delegation
 from offload.servicedesk.models import Ticket
 from offload.servicedesk.tests.factories import TicketFactory
 from offload.tenancy.models import Client, ServiceAgreement
-from offload.tenancy.scoping import Scope, activate, system_scope
+from offload.tenancy.scoping import system_scope
 
 ALWAYS = {"zone": "UTC", "always_open": True}
-
-
-@pytest.fixture
-def acting_as(world: World) -> Callable[[str], contextlib.AbstractContextManager[Scope]]:
-    """`with acting_as("noc_agent"):` runs the block in that user's scope, as a request would."""
-
-    @contextlib.contextmanager
-    def enter(key: str) -> Iterator[Scope]:
-        with activate(acting_for_user(world.user(key)).scope) as scope:
-            yield scope
-
-    return enter
 
 
 def make_delegation(

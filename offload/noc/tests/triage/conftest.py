@@ -1,5 +1,5 @@
 """The routing tests' fixtures serve triage too."""
 
-from offload.noc.tests.routing.conftest import acting_as, catalog
+from offload.noc.tests.routing.conftest import catalog
 
-__all__ = ["acting_as", "catalog"]
+__all__ = ["catalog"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from django_tasks_db.models import DBTaskResult
-
-from offload.core.tasks.worker import Worker
 from offload.servicedesk.choices import TicketStatus
 from offload.servicedesk.tests.factories import TicketFactory
 
@@ -31,25 +28,3 @@ def history(*, client, catalog, per_category: int = 15) -> None:
             subject=f"{PRINTER_WORDS[i % 6]} {PRINTER_WORDS[(i + 1) % 6]} broken",
             description=f"The {PRINTER_WORDS[(i + 2) % 6]} has a {PRINTER_WORDS[(i + 3) % 6]} issue",
         )
-
-
-def drain() -> int:
-    """Run every ready task with the real worker logic, in this process, until none is left."""
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="triage-test",
-        heartbeat_interval=1,
-        stale_after=5,
-    )
-    ran = 0
-    while (db_result := DBTaskResult.objects.ready().first()) is not None:
-        db_result.claim("triage-test")
-        worker.run_task(db_result)
-        ran += 1
-    return ran

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from offload.core.tasks.testing import drain
 from offload.noc.models import (
     Delegation,
     RoutingState,
@@ -15,7 +16,7 @@ from offload.noc.models import (
 from offload.noc.services.routing import approve_delegation_request
 from offload.noc.services.scope import Draft, RuleSpec, save_scope_matrix
 from offload.noc.services.triage import decide_triage, train_triage_model
-from offload.noc.tests.triage.helpers import drain, history
+from offload.noc.tests.triage.helpers import history
 from offload.servicedesk.models import Ticket, TicketEntry
 from offload.servicedesk.services.tickets import open_ticket
 from offload.tenancy.scoping import system_scope

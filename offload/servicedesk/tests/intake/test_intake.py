@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tasks_db.models import DBTaskResult
 
-from offload.core.tasks.worker import Worker
+from offload.core.tasks.testing import drain
 from offload.servicedesk.choices import EntryKind, TicketSource, Visibility
 from offload.servicedesk.models import (
     InboundMessage,
@@ -73,25 +73,6 @@ def deliver(raw: bytes, recipient: str = SUPPORT) -> InboundMessage:
 def tickets() -> list[Ticket]:
     with system_scope("test check"):
         return list(Ticket.objects.order_by("id"))
-
-
-def drain() -> None:
-    """Run every ready task with the real worker logic, in this process, until none is left."""
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="intake-test",
-        heartbeat_interval=1,
-        stale_after=5,
-    )
-    while (db_result := DBTaskResult.objects.ready().first()) is not None:
-        db_result.claim("intake-test")
-        worker.run_task(db_result)
 
 
 def test_mail_from_a_known_contact_opens_an_email_ticket(people):

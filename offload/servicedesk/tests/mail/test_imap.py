@@ -11,10 +11,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.management import call_command
-from django_tasks_db.models import DBTaskResult
 from imap_tools import AND, MailBoxUnencrypted
 
-from offload.core.tasks.worker import Worker
+from offload.core.tasks.testing import drain
 from offload.servicedesk.models import (
     InboundMessage,
     InboundStatus,
@@ -70,24 +69,6 @@ def make_mailbox(world, dovecot, **fields) -> Mailbox:
 def poll(mailbox: Mailbox):
     with system_scope("test poll", msp_id=mailbox.msp_id):
         return poll_mailbox(mailbox)
-
-
-def drain() -> None:
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="imap-test",
-        heartbeat_interval=1,
-        stale_after=5,
-    )
-    while (db_result := DBTaskResult.objects.ready().first()) is not None:
-        db_result.claim("imap-test")
-        worker.run_task(db_result)
 
 
 def unseen(dovecot, folder: str = "INBOX") -> list[str]:

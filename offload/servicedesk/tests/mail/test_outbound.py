@@ -7,9 +7,8 @@ from email.utils import make_msgid
 
 import pytest
 from django.core import mail as django_mail
-from django_tasks_db.models import DBTaskResult
 
-from offload.core.tasks.worker import Worker
+from offload.core.tasks.testing import drain
 from offload.servicedesk.access import access_ticket
 from offload.servicedesk.choices import Transition
 from offload.servicedesk.models import (
@@ -95,24 +94,6 @@ def staff_reply(acting_as, ticket: Ticket, body: str, who: str = "technician") -
     actor = ticket_actor[who]
     with acting_as(who):
         return entries.add_reply(actor=actor, ticket=access_ticket(actor, ticket.pk), body=body)
-
-
-def drain() -> None:
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="mail-test",
-        heartbeat_interval=1,
-        stale_after=5,
-    )
-    while (db_result := DBTaskResult.objects.ready().first()) is not None:
-        db_result.claim("mail-test")
-        worker.run_task(db_result)
 
 
 def test_staff_reply_goes_out_in_the_brand_with_thread_headers(people, world, acting_as, smtp_sink):
